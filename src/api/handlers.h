@@ -1,0 +1,45 @@
+/* Route handlers, one file per resource, and the body policies they
+ * declare. The route table in routes.c ties them to paths. */
+#pragma once
+
+#include "api/body.h"
+#include "api/request.h"
+
+/* health.c */
+int health_get(struct request *req, struct response *resp);
+
+/* session.c */
+extern const struct body_policy login_body;
+int session_login(struct request *req, struct response *resp);
+int session_logout(struct request *req, struct response *resp);
+int session_me(struct request *req, struct response *resp);
+
+/* tokens.c */
+extern const struct body_policy token_create_body;
+int tokens_list_handler(struct request *req, struct response *resp);
+int tokens_create_handler(struct request *req, struct response *resp);
+int tokens_delete_handler(struct request *req, struct response *resp);
+
+/* users.c */
+extern const struct body_policy user_create_body;
+extern const struct body_policy user_update_body;
+int users_list_handler(struct request *req, struct response *resp);
+int users_create_handler(struct request *req, struct response *resp);
+int users_get_handler(struct request *req, struct response *resp);
+int users_update_handler(struct request *req, struct response *resp);
+int users_delete_handler(struct request *req, struct response *resp);
+
+/* config.c */
+extern const struct body_policy config_put_body;
+extern const struct body_policy config_apply_body;
+int config_get_handler(struct request *req, struct response *resp);
+int config_put_handler(struct request *req, struct response *resp);
+int config_pending_handler(struct request *req, struct response *resp);
+int config_discard_handler(struct request *req, struct response *resp);
+int config_apply_handler(struct request *req, struct response *resp);
+int config_confirm_handler(struct request *req, struct response *resp);
+
+/* revisions.c */
+int revisions_list_handler(struct request *req, struct response *resp);
+int revisions_get_handler(struct request *req, struct response *resp);
+int revisions_rollback_handler(struct request *req, struct response *resp);

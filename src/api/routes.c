@@ -1,0 +1,44 @@
+/* The route table: every path the API serves, who may call it, and the
+ * body it takes. openapi.yaml must describe each line (a test checks). */
+#include <stdio.h>
+
+#include "api/api.h"
+#include "api/handlers.h"
+#include "api/route.h"
+#include "common/cleanup.h"
+
+const struct route api_routes[] = {
+        {"GET", "/health", health_get, ROLE_NONE, NULL, false},
+
+        {"POST", "/api/auth/login", session_login, ROLE_NONE, &login_body, false},
+        {"POST", "/api/auth/logout", session_logout, ROLE_USER, NULL, false},
+        {"GET", "/api/auth/me", session_me, ROLE_USER, NULL, false},
+
+        {"GET", "/api/auth/tokens", tokens_list_handler, ROLE_USER, NULL, false},
+        {"POST", "/api/auth/tokens", tokens_create_handler, ROLE_USER, &token_create_body, false},
+        {"DELETE", "/api/auth/tokens/{id}", tokens_delete_handler, ROLE_USER, NULL, false},
+
+        {"GET", "/api/users", users_list_handler, ROLE_ADMIN, NULL, false},
+        {"POST", "/api/users", users_create_handler, ROLE_ADMIN, &user_create_body, false},
+        {"GET", "/api/users/{username}", users_get_handler, ROLE_ADMIN, NULL, false},
+        {"PUT", "/api/users/{username}", users_update_handler, ROLE_USER, &user_update_body, false},
+        {"DELETE", "/api/users/{username}", users_delete_handler, ROLE_ADMIN, NULL, false},
+
+        {"GET", "/api/config", config_get_handler, ROLE_USER, NULL, false},
+        {"PUT", "/api/config", config_put_handler, ROLE_ADMIN, &config_put_body, false},
+        {"GET", "/api/config/pending", config_pending_handler, ROLE_ADMIN, NULL, false},
+        {"DELETE", "/api/config/pending", config_discard_handler, ROLE_ADMIN, NULL, false},
+        {"POST", "/api/config/apply", config_apply_handler, ROLE_ADMIN, &config_apply_body, true},
+        {"POST", "/api/config/confirm", config_confirm_handler, ROLE_ADMIN, NULL, false},
+
+        {"GET", "/api/revisions", revisions_list_handler, ROLE_ADMIN, NULL, false},
+        {"GET", "/api/revisions/{n}", revisions_get_handler, ROLE_ADMIN, NULL, false},
+        {"POST", "/api/revisions/{n}/rollback", revisions_rollback_handler, ROLE_ADMIN, NULL, false},
+};
+const unsigned api_routes_count = ELEMENTSOF(api_routes);
+
+void api_print_routes(void) {
+        for (unsigned i = 0; i < api_routes_count; i++)
+                printf("{\"method\": \"%s\", \"path\": \"%s\", \"role\": \"%s\"}\n", api_routes[i].method,
+                       api_routes[i].pattern, role_to_string(api_routes[i].role));
+}

@@ -1,0 +1,353 @@
+/* libmicrohttpd on unix sockets, driven by sd-event: listening sockets,
+ * body collection with limits, request ids, the access log, and the
+ * translation between MHD and struct request/response. */
+#include "api/api.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api/body.h"
+#include "api/dispatch.h"
+#include "common/buf.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/secret.h"
+#include "common/timeutil.h"
+
+#define CONNECTION_LIMIT 256
+#define CONNECTION_TIMEOUT_SECONDS 30
+#define REQUEST_ID_MAX 64
+
+struct listener_state {
+        struct api_server *server;
+        enum listener kind;
+        char *path;
+        int fd;
+        struct MHD_Daemon *daemon;
+        sd_event_source *io;
+        sd_event_source *timer;
+};
+
+struct api_server {
+        struct api_context *ctx;
+        sd_event *event;
+        struct listener_state listeners[2];
+};
+
+/* Per request: MHD calls the handler several times while the body arrives. */
+struct request_state {
+        struct buf body;
+        bool too_large;
+        bool has_body;
+        uint64_t started_usec;
+        char request_id[REQUEST_ID_MAX + 1];
+};
+
+static bool valid_request_id(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n > REQUEST_ID_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+                      s[i] == '-' || s[i] == '_' || s[i] == '.'))
+                        return false;
+        return true;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, struct request_state *st, struct response *resp) {
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        if (resp->body) {
+                text = json_dumps(resp->body, JSON_COMPACT | JSON_ENSURE_ASCII);
+                if (!text)
+                        return MHD_NO;
+                len = strlen(text);
+        }
+        struct MHD_Response *r = MHD_create_response_from_buffer(len, text ? text : (char *)"", MHD_RESPMEM_MUST_COPY);
+        if (!r)
+                return MHD_NO;
+        if (resp->body)
+                MHD_add_response_header(r, "Content-Type", "application/json");
+        MHD_add_response_header(r, "X-Request-Id", st->request_id);
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+        for (unsigned i = 0; i < resp->n_headers; i++)
+                MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
+        enum MHD_Result ret = MHD_queue_response(c, resp->status, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+static void access_log(const char *method, const char *url, unsigned status, struct request_state *st) {
+        uint64_t usec = now_monotonic_usec() - st->started_usec;
+        log_info("%s %s %u %llu.%03llums", method, url, status, (unsigned long long)(usec / 1000),
+                 (unsigned long long)(usec % 1000));
+}
+
+static bool is_json_content_type(const char *ct) {
+        if (!ct)
+                return false;
+        size_t n = strlen("application/json");
+        if (strncasecmp(ct, "application/json", n) != 0)
+                return false;
+        return ct[n] == 0 || ct[n] == ';' || ct[n] == ' ';
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+        (void)version;
+        struct listener_state *l = cls;
+        struct request_state *st = *con_cls;
+
+        if (!st) {
+                st = calloc(1, sizeof *st);
+                if (!st)
+                        return MHD_NO;
+                buf_init(&st->body, BODY_MAX_BYTES);
+                st->started_usec = now_monotonic_usec();
+                const char *given = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+                if (given && valid_request_id(given))
+                        snprintf(st->request_id, sizeof st->request_id, "%s", given);
+                else
+                        secret_random_text(st->request_id, 16);
+                *con_cls = st;
+
+                /* Refuse an announced oversized body before reading it. */
+                const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+                if (cl && strtoull(cl, NULL, 10) > BODY_MAX_BYTES) {
+                        struct response resp = {0};
+                        api_error(&resp, 413, NULL, "the body is larger than %zu bytes", BODY_MAX_BYTES);
+                        log_set_request_id(st->request_id);
+                        access_log(method, url, resp.status, st);
+                        log_set_request_id(NULL);
+                        enum MHD_Result ret = queue(c, st, &resp);
+                        response_release(&resp);
+                        return ret;
+                }
+                return MHD_YES;
+        }
+
+        if (*upload_data_size > 0) {
+                st->has_body = true;
+                if (!st->too_large && buf_append(&st->body, upload_data, *upload_data_size) < 0) {
+                        st->too_large = true;
+                        buf_release(&st->body);
+                }
+                *upload_data_size = 0;
+                return MHD_YES;
+        }
+
+        log_set_request_id(st->request_id);
+        struct request req = {
+                .ctx = l->server->ctx,
+                .listener = l->kind,
+                .method = method,
+                .path = url,
+                .request_id = st->request_id,
+                .connection = c,
+        };
+        struct response resp = {0};
+        struct incoming_body in = {
+                .present = st->has_body,
+                .too_large = st->too_large,
+                .json_type = is_json_content_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type")),
+                .data = buf_str(&st->body),
+                .len = st->body.len,
+        };
+        int r = dispatch_request(&req, &in, &resp);
+        if (r < 0) {
+                log_error_errno(r, "Request %s %s failed", method, url);
+                response_release(&resp);
+                resp = (struct response){0};
+                api_error(&resp, 500, NULL, "internal error; see picd's log for request %s", st->request_id);
+        }
+        access_log(method, url, resp.status, st);
+        enum MHD_Result ret = queue(c, st, &resp);
+        response_release(&resp);
+        json_decref(req.body);
+        log_set_request_id(NULL);
+        return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+        (void)cls;
+        (void)c;
+        (void)toe;
+        struct request_state *st = *con_cls;
+        if (st) {
+                buf_release(&st->body);
+                free(st);
+                *con_cls = NULL;
+        }
+}
+
+static void rearm_timer(struct listener_state *l);
+
+static void drive(struct listener_state *l) {
+        MHD_run(l->daemon);
+        rearm_timer(l);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        (void)s;
+        (void)fd;
+        (void)revents;
+        drive(userdata);
+        return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void)s;
+        (void)usec;
+        drive(userdata);
+        return 0;
+}
+
+/* MHD may have work pending without fd activity (timeouts, buffered
+ * data): it says so through MHD_get_timeout, which a one-shot timer
+ * honours. */
+static void rearm_timer(struct listener_state *l) {
+        MHD_UNSIGNED_LONG_LONG ms;
+        if (MHD_get_timeout(l->daemon, &ms) != MHD_YES) {
+                sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+                return;
+        }
+        uint64_t now;
+        sd_event_now(l->server->event, CLOCK_MONOTONIC, &now);
+        sd_event_source_set_time(l->timer, now + ms * 1000);
+        sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT);
+}
+
+/* A socket file that nobody answers on is stale (picd was killed); one that
+ * answers belongs to a running server, which we must not steal. */
+static int claim_socket_path(const char *path) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        struct stat st;
+        if (lstat(path, &st) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (!S_ISSOCK(st.st_mode))
+                return -EEXIST;
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+                return -EADDRINUSE;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+static int listen_unix(const char *path, mode_t mode, int *ret_fd) {
+        int r = claim_socket_path(path);
+        if (r < 0)
+                return r;
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        strcpy(sa.sun_path, path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        /* Bind under a umask that already gives the final mode, so there is
+         * no moment when the socket is open to more than it should be. */
+        mode_t old = umask(0777 & ~mode);
+        r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+        umask(old);
+        if (r < 0)
+                return -errno;
+        if (chmod(path, mode) < 0 || listen(fd, 128) < 0)
+                return -errno;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int listener_start(struct api_server *srv, struct listener_state *l, enum listener kind, const char *run_dir,
+                          const char *name, mode_t mode) {
+        *l = (struct listener_state){.server = srv, .kind = kind, .fd = -1};
+        if (asprintf(&l->path, "%s/%s", run_dir, name) < 0) {
+                l->path = NULL;
+                return -ENOMEM;
+        }
+        int r = listen_unix(l->path, mode, &l->fd);
+        if (r < 0)
+                return r;
+        l->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, l,
+                                     MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_CONNECTION_LIMIT,
+                                     (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+                                     (unsigned)CONNECTION_TIMEOUT_SECONDS, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                                     NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+        if (!l->daemon)
+                return -EIO;
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!info)
+                return -EIO;
+        r = sd_event_add_io(srv->event, &l->io, info->epoll_fd, EPOLLIN, on_io, l);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(srv->event, &l->timer, CLOCK_MONOTONIC, 0, 0, on_timer, l);
+        if (r < 0)
+                return r;
+        sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+        rearm_timer(l);
+        return 0;
+}
+
+static void listener_stop(struct listener_state *l) {
+        l->io = sd_event_source_unref(l->io);
+        l->timer = sd_event_source_unref(l->timer);
+        if (l->daemon) {
+                MHD_stop_daemon(l->daemon);
+                l->daemon = NULL;
+        }
+        if (l->fd >= 0) {
+                close(l->fd);
+                l->fd = -1;
+        }
+        if (l->path) {
+                unlink(l->path);
+                free(l->path);
+                l->path = NULL;
+        }
+}
+
+int api_server_start(struct api_context *ctx, sd_event *event, const char *run_dir, struct api_server **ret) {
+        struct api_server *srv = calloc(1, sizeof *srv);
+        if (!srv)
+                return -ENOMEM;
+        srv->ctx = ctx;
+        srv->event = sd_event_ref(event);
+        srv->listeners[0].fd = srv->listeners[1].fd = -1;
+        int r = listener_start(srv, &srv->listeners[0], LISTENER_CONTROL, run_dir, "control.sock", 0600);
+        if (r == 0)
+                r = listener_start(srv, &srv->listeners[1], LISTENER_API, run_dir, "api.sock", 0660);
+        if (r < 0) {
+                /* Never unlink a socket that a live server owns. */
+                for (unsigned i = 0; i < 2; i++)
+                        if (srv->listeners[i].fd < 0) {
+                                free(srv->listeners[i].path);
+                                srv->listeners[i].path = NULL;
+                        }
+                api_server_stop(srv);
+                return r;
+        }
+        *ret = srv;
+        return 0;
+}
+
+struct api_server *api_server_stop(struct api_server *srv) {
+        if (!srv)
+                return NULL;
+        for (unsigned i = 0; i < 2; i++)
+                listener_stop(&srv->listeners[i]);
+        sd_event_unref(srv->event);
+        free(srv);
+        return NULL;
+}

@@ -1,0 +1,327 @@
+/* Cell identity, staged changes and the confirm window; see config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/cidr.h"
+#include "common/cleanup.h"
+#include "common/validate.h"
+
+const struct config_field config_fields[] = {
+        {"cell_name", CONFIG_STRING, true, true},
+        {"domain", CONFIG_STRING, true, true},
+        {"vpn_address", CONFIG_STRING, true, true},
+        {"ip_range", CONFIG_STRING, true, true},
+        {"public_endpoint", CONFIG_STRING, true, false},
+        {"profile", CONFIG_STRING, false, false},
+        {"ports.ui", CONFIG_PORT, true, true},
+        {"ports.api", CONFIG_PORT, true, true},
+        {"ports.dns", CONFIG_PORT, true, true},
+        {"ports.dhcp", CONFIG_PORT, true, true},
+        {"ports.ntp", CONFIG_PORT, true, true},
+        {"ports.wireguard", CONFIG_PORT, true, true},
+        {"ports.smtp", CONFIG_PORT, true, true},
+        {"ports.submission", CONFIG_PORT, true, true},
+        {"ports.imaps", CONFIG_PORT, true, true},
+        {"ports.http", CONFIG_PORT, true, true},
+        {"ports.https", CONFIG_PORT, true, true},
+};
+const unsigned config_fields_count = ELEMENTSOF(config_fields);
+
+const char *const config_services[] = {"webui", "dns", "ntp", "mail", "calendar", "files"};
+const unsigned config_services_count = ELEMENTSOF(config_services);
+
+const struct config_field *config_field_find(const char *key) {
+        for (unsigned i = 0; i < config_fields_count; i++)
+                if (streq(config_fields[i].key, key))
+                        return &config_fields[i];
+        return NULL;
+}
+
+int config_defaults(const char *profile, json_t **ret) {
+        /* ui, api, dns, dhcp, ntp, wireguard, smtp, submission, imaps, http, https */
+        static const int dev_ports[] = {8081, 3000, 5353, 0, 11123, 51820, 2525, 2587, 2993, 8080, 8443};
+        static const int system_ports[] = {443, 443, 53, 67, 123, 51820, 25, 587, 993, 80, 443};
+        const int *ports;
+        if (streq(profile, "dev"))
+                ports = dev_ports;
+        else if (streq(profile, "system"))
+                ports = system_ports;
+        else
+                return -EINVAL;
+
+        json_t *flat = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "cell_name", "mycell", "domain", "cell",
+                                 "vpn_address", "10.0.0.1/24", "ip_range", "172.20.0.0/24", "public_endpoint", "",
+                                 "profile", profile);
+        if (!flat)
+                return -ENOMEM;
+        unsigned p = 0;
+        for (unsigned i = 0; i < config_fields_count; i++)
+                if (config_fields[i].kind == CONFIG_PORT)
+                        json_object_set_new(flat, config_fields[i].key, json_integer(ports[p++]));
+        *ret = flat;
+        return 0;
+}
+
+static const char *check_vpn_address(const char *s) {
+        struct cidr4 c;
+        if (cidr4_parse(s, &c) < 0)
+                return "must be an IPv4 address with a prefix, like 10.0.0.1/24";
+        if (c.prefix < 8 || c.prefix > 30)
+                return "prefix must be between /8 and /30";
+        if (cidr4_is_network(&c) || c.addr == cidr4_broadcast(&c))
+                return "must be a host address, not the network or broadcast address";
+        if (!cidr4_is_rfc1918(&c))
+                return "must lie in a private range (RFC 1918)";
+        return NULL;
+}
+
+static const char *check_ip_range(const char *s) {
+        struct cidr4 c;
+        if (cidr4_parse(s, &c) < 0)
+                return "must be an IPv4 network with a prefix, like 172.20.0.0/24";
+        if (c.prefix < 16 || c.prefix > 29)
+                return "prefix must be between /16 and /29";
+        if (!cidr4_is_network(&c))
+                return "host bits must be zero";
+        if (!cidr4_is_rfc1918(&c))
+                return "must lie in a private range (RFC 1918)";
+        return NULL;
+}
+
+int config_check_value(const struct config_field *f, json_t *value, const char **ret_message) {
+        const char *msg = NULL;
+        if (f->kind == CONFIG_PORT) {
+                if (!json_is_integer(value))
+                        msg = "must be an integer";
+                else if (streq(f->key, "ports.dhcp") && json_integer_value(value) == 0)
+                        msg = NULL; /* 0 turns DHCP off */
+                else if (!valid_port(json_integer_value(value)))
+                        msg = "must be a port between 1 and 65535";
+        } else if (!json_is_string(value)) {
+                msg = "must be a string";
+        } else {
+                const char *s = json_string_value(value);
+                if (streq(f->key, "cell_name"))
+                        msg = valid_name(s) ? NULL : "must be 1-32 of a-z, 0-9 and '-', not starting or ending with '-'";
+                else if (streq(f->key, "domain"))
+                        msg = valid_domain(s) ? NULL : "must be a DNS name of labels a-z, 0-9 and '-'";
+                else if (streq(f->key, "vpn_address"))
+                        msg = check_vpn_address(s);
+                else if (streq(f->key, "ip_range"))
+                        msg = check_ip_range(s);
+                else if (streq(f->key, "public_endpoint"))
+                        msg = (s[0] == 0 || valid_host(s)) ? NULL : "must be empty, a host name or an IPv4 address";
+                else if (streq(f->key, "profile"))
+                        msg = (streq(s, "dev") || streq(s, "system")) ? NULL : "must be 'dev' or 'system'";
+        }
+        if (msg) {
+                *ret_message = msg;
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int config_check(json_t *flat, const char **ret_field, const char **ret_message) {
+        for (unsigned i = 0; i < config_fields_count; i++) {
+                json_t *v = json_object_get(flat, config_fields[i].key);
+                const char *msg = "is missing";
+                if (!v || config_check_value(&config_fields[i], v, &msg) < 0) {
+                        *ret_field = config_fields[i].key;
+                        *ret_message = msg;
+                        return -EINVAL;
+                }
+        }
+        struct cidr4 vpn, range;
+        cidr4_parse(json_string_value(json_object_get(flat, "vpn_address")), &vpn);
+        cidr4_parse(json_string_value(json_object_get(flat, "ip_range")), &range);
+        if (cidr4_overlaps(&vpn, &range)) {
+                *ret_field = "ip_range";
+                *ret_message = "must not overlap the VPN subnet";
+                return -EINVAL;
+        }
+        if (cidr4_host_count(&range) < config_services_count) {
+                *ret_field = "ip_range";
+                *ret_message = "is too small for one address per service";
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int load_kv(struct store *s, const char *sql, json_t **ret) {
+        sqlite3_stmt *stmt;
+        int r = store_prepare(s, sql, &stmt);
+        if (r < 0)
+                return r;
+        json_t *obj = json_object();
+        if (!obj)
+                return -ENOMEM;
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                const char *key = (const char *)sqlite3_column_text(stmt, 0);
+                const char *text = (const char *)sqlite3_column_text(stmt, 1);
+                json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+                if (!v) {
+                        json_decref(obj);
+                        sqlite3_reset(stmt);
+                        return -EBADMSG;
+                }
+                json_object_set_new(obj, key, v);
+        }
+        sqlite3_reset(stmt);
+        if (rc != SQLITE_DONE) {
+                json_decref(obj);
+                return store_errno(rc);
+        }
+        *ret = obj;
+        return 0;
+}
+
+int config_load(struct store *s, json_t **ret) {
+        return load_kv(s, "SELECT key, value FROM config", ret);
+}
+
+int pending_load(struct store *s, json_t **ret) {
+        return load_kv(s, "SELECT key, value FROM pending_config", ret);
+}
+
+static int upsert(struct store *s, const char *sql, const char *key, json_t *value) {
+        _cleanup_free_ char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+        if (!text)
+                return -ENOMEM;
+        sqlite3_stmt *stmt;
+        int r = store_prepare(s, sql, &stmt);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+static json_t *current_value(struct store *s, const char *sql, const char *key) {
+        sqlite3_stmt *stmt;
+        if (store_prepare(s, sql, &stmt) < 0)
+                return NULL;
+        sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+        json_t *v = NULL;
+        if (sqlite3_step(stmt) == SQLITE_ROW)
+                v = json_loads((const char *)sqlite3_column_text(stmt, 0), JSON_DECODE_ANY, NULL);
+        sqlite3_reset(stmt);
+        return v;
+}
+
+int config_set(struct txn *t, const char *key, json_t *value) {
+        json_t *before = current_value(t->store, "SELECT value FROM config WHERE key = ?", key);
+        if (before && json_equal(before, value)) {
+                json_decref(before);
+                return 0;
+        }
+        int r = upsert(t->store, "INSERT INTO config (key, value) VALUES (?, ?) "
+                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+        if (r < 0) {
+                json_decref(before);
+                return r;
+        }
+        return txn_record(t, "config", key, before, json_incref(value));
+}
+
+int pending_set(struct txn *t, const char *key, json_t *value) {
+        json_t *before = current_value(t->store, "SELECT value FROM pending_config WHERE key = ?", key);
+        int r = upsert(t->store, "INSERT INTO pending_config (key, value) VALUES (?, ?) "
+                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+        if (r < 0) {
+                json_decref(before);
+                return r;
+        }
+        return txn_record(t, "pending", key, before, json_incref(value));
+}
+
+int pending_clear(struct txn *t) {
+        json_t *all;
+        int r = pending_load(t->store, &all);
+        if (r < 0)
+                return r;
+        const char *key;
+        json_t *v;
+        json_object_foreach(all, key, v) {
+                r = txn_record(t, "pending", key, json_incref(v), NULL);
+                if (r < 0)
+                        break;
+        }
+        json_decref(all);
+        if (r < 0)
+                return r;
+        return store_exec(t->store, "DELETE FROM pending_config");
+}
+
+int config_to_api(json_t *flat, int64_t revision, json_t **ret) {
+        json_t *out = json_object(), *ports = json_object(), *ips = json_object();
+        if (!out || !ports || !ips) {
+                json_decref(out);
+                json_decref(ports);
+                json_decref(ips);
+                return -ENOMEM;
+        }
+        const char *key;
+        json_t *v;
+        json_object_foreach(flat, key, v) {
+                if (strncmp(key, "ports.", 6) == 0)
+                        json_object_set(ports, key + 6, v);
+                else
+                        json_object_set(out, key, v);
+        }
+        json_object_set_new(out, "ports", ports);
+
+        struct cidr4 range;
+        const char *range_text = json_string_value(json_object_get(flat, "ip_range"));
+        if (range_text && cidr4_parse(range_text, &range) == 0)
+                for (unsigned i = 0; i < config_services_count; i++) {
+                        uint32_t addr;
+                        char text[16];
+                        if (cidr4_host(&range, i, &addr) < 0)
+                                break;
+                        ipv4_format(addr, text);
+                        json_object_set_new(ips, config_services[i], json_string(text));
+                }
+        json_object_set_new(out, "service_ips", ips);
+        json_object_set_new(out, "revision", json_integer(revision));
+        *ret = out;
+        return 0;
+}
+
+int confirm_window_get(struct store *s, struct confirm_window *ret) {
+        sqlite3_stmt *stmt;
+        int r = store_prepare(s, "SELECT revision, previous_revision, deadline FROM confirm_window WHERE id = 1", &stmt);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+                *ret = (struct confirm_window){sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+                                               sqlite3_column_int64(stmt, 2)};
+        sqlite3_reset(stmt);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        return rc == SQLITE_ROW ? 0 : store_errno(rc);
+}
+
+int confirm_window_set(struct txn *t, const struct confirm_window *w) {
+        sqlite3_stmt *stmt;
+        int r = store_prepare(t->store, "INSERT OR REPLACE INTO confirm_window (id, revision, previous_revision, deadline) "
+                                        "VALUES (1, ?, ?, ?)", &stmt);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(stmt, 1, w->revision);
+        sqlite3_bind_int64(stmt, 2, w->previous_revision);
+        sqlite3_bind_int64(stmt, 3, w->deadline);
+        int rc = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int confirm_window_clear(struct txn *t) {
+        return store_exec(t->store, "DELETE FROM confirm_window");
+}

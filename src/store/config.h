@@ -1,0 +1,64 @@
+/* The cell's identity and ports, its staged changes and the confirm window.
+ * Config is kept flat, one row per field: "cell_name", "ports.dns". Values
+ * are JSON: strings for names and addresses, integers for ports. The API's
+ * nested shape ({"ports": {...}, "service_ips": {...}}) is made here too, so
+ * that only this file knows the field list. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+enum config_kind { CONFIG_STRING, CONFIG_PORT };
+
+struct config_field {
+        const char *key;       /* flat key, e.g. "ports.dns" */
+        enum config_kind kind;
+        bool writable;         /* false: set at init only (profile) */
+        bool staged;           /* true: changing it could cut the admin off */
+};
+
+extern const struct config_field config_fields[];
+extern const unsigned config_fields_count;
+const struct config_field *config_field_find(const char *key);
+
+/* The service names that get one IP each from ip_range, in order. */
+extern const char *const config_services[];
+extern const unsigned config_services_count;
+
+/* Builds the defaults of a profile ("dev" or "system") as a flat object. */
+int config_defaults(const char *profile, json_t **ret);
+
+/* Checks one value against its field's grammar; on failure returns -EINVAL
+ * with a static message. */
+int config_check_value(const struct config_field *f, json_t *value, const char **ret_message);
+/* Checks a whole flat config, each field and the rules between fields
+ * (ip_range must not overlap the VPN subnet). On failure returns -EINVAL,
+ * the flat key of the culprit and a static message. */
+int config_check(json_t *flat, const char **ret_field, const char **ret_message);
+
+/* Flat config as stored (a new reference). */
+int config_load(struct store *s, json_t **ret);
+/* Sets one field inside a transaction, recording the change (entity
+ * "config") when the value differs. */
+int config_set(struct txn *t, const char *key, json_t *value);
+/* The API's shape: nested ports, service IPs, and the latest revision. */
+int config_to_api(json_t *flat, int64_t revision, json_t **ret);
+
+/* Staged changes: a flat object of key -> new value. */
+int pending_load(struct store *s, json_t **ret);
+int pending_set(struct txn *t, const char *key, json_t *value);
+int pending_clear(struct txn *t);
+
+/* The window after an apply in which the admin must confirm it. */
+struct confirm_window {
+        int64_t revision;
+        int64_t previous_revision;
+        int64_t deadline; /* unix seconds */
+};
+/* -ENOENT when no window is open. */
+int confirm_window_get(struct store *s, struct confirm_window *ret);
+int confirm_window_set(struct txn *t, const struct confirm_window *w);
+int confirm_window_clear(struct txn *t);

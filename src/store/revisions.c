@@ -1,0 +1,107 @@
+/* Revision history; see revisions.h. */
+#include "revisions.h"
+
+#include <errno.h>
+
+#include "common/cleanup.h"
+#include "common/timeutil.h"
+#include "store/config.h"
+
+static json_t *row_to_json(sqlite3_stmt *stmt) {
+        char when[ISO8601_LEN];
+        format_iso8601(sqlite3_column_int64(stmt, 1), when);
+        json_t *diff = json_loads((const char *)sqlite3_column_text(stmt, 4), 0, NULL);
+        return json_pack("{s:I, s:s, s:s, s:s, s:o}", "number", (json_int_t)sqlite3_column_int64(stmt, 0), "time", when,
+                         "actor", (const char *)sqlite3_column_text(stmt, 2), "summary",
+                         (const char *)sqlite3_column_text(stmt, 3), "diff", diff ? diff : json_object());
+}
+
+int revisions_list(struct store *s, int64_t before, int limit, json_t **ret) {
+        sqlite3_stmt *stmt;
+        int r = store_prepare(s, "SELECT number, time, actor, summary, diff FROM revisions "
+                                 "WHERE ?1 = 0 OR number < ?1 ORDER BY number DESC LIMIT ?2", &stmt);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(stmt, 1, before);
+        sqlite3_bind_int(stmt, 2, limit);
+        json_t *list = json_array();
+        if (!list)
+                return -ENOMEM;
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+                json_array_append_new(list, row_to_json(stmt));
+        sqlite3_reset(stmt);
+        if (rc != SQLITE_DONE) {
+                json_decref(list);
+                return store_errno(rc);
+        }
+        *ret = list;
+        return 0;
+}
+
+int revisions_get(struct store *s, int64_t number, json_t **ret) {
+        sqlite3_stmt *stmt;
+        int r = store_prepare(s, "SELECT number, time, actor, summary, diff FROM revisions WHERE number = ?", &stmt);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(stmt, 1, number);
+        int rc = sqlite3_step(stmt);
+        json_t *rev = rc == SQLITE_ROW ? row_to_json(stmt) : NULL;
+        sqlite3_reset(stmt);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return store_errno(rc);
+        if (!rev)
+                return -ENOMEM;
+        *ret = rev;
+        return 0;
+}
+
+int revisions_config_at(struct store *s, int64_t number, json_t **ret) {
+        json_t *probe;
+        int r = revisions_get(s, number, &probe);
+        if (r < 0)
+                return r;
+        json_decref(probe);
+
+        json_t *flat;
+        r = config_load(s, &flat);
+        if (r < 0)
+                return r;
+
+        /* Walk the later revisions newest first, undoing each config
+         * change: what remains is the state right after `number`. */
+        sqlite3_stmt *stmt;
+        r = store_prepare(s, "SELECT diff FROM revisions WHERE number > ? ORDER BY number DESC", &stmt);
+        if (r < 0) {
+                json_decref(flat);
+                return r;
+        }
+        sqlite3_bind_int64(stmt, 1, number);
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                json_t *diff = json_loads((const char *)sqlite3_column_text(stmt, 0), 0, NULL);
+                json_t *changes = json_object_get(diff, "changes");
+                for (size_t i = json_array_size(changes); i-- > 0;) {
+                        json_t *c = json_array_get(changes, i);
+                        const char *entity = json_string_value(json_object_get(c, "entity"));
+                        const char *key = json_string_value(json_object_get(c, "key"));
+                        json_t *before = json_object_get(c, "before");
+                        if (!entity || !key || !streq(entity, "config"))
+                                continue;
+                        if (!before || json_is_null(before))
+                                json_object_del(flat, key);
+                        else
+                                json_object_set(flat, key, before);
+                }
+                json_decref(diff);
+        }
+        sqlite3_reset(stmt);
+        if (rc != SQLITE_DONE) {
+                json_decref(flat);
+                return store_errno(rc);
+        }
+        *ret = flat;
+        return 0;
+}
