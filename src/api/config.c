@@ -162,9 +162,8 @@ int config_discard_handler(struct request *req, struct response *resp) {
         char actor[64];
         request_actor(req, actor, sizeof actor);
         int r = config_discard_staged(req->ctx->store, actor);
-        if (r == -ENODATA)
-                return api_error(resp, 409, NULL, "nothing is staged");
-        if (r < 0)
+        /* Discarding is idempotent: nothing staged is already the goal. */
+        if (r < 0 && r != -ENODATA)
                 return api_error_errno(resp, r, "pending changes");
         return api_reply(resp, 204, NULL);
 }
