@@ -212,7 +212,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* MHD may have work pending without fd activity (timeouts, buffered
  * data): it says so through MHD_get_timeout, which a one-shot timer
- * honours. */
+ * honours. The timer's accuracy is 1 us: sd-event's default slack of
+ * 250 ms would stall every body read that MHD continues on a timeout. */
 static void rearm_timer(struct listener_state *l) {
         MHD_UNSIGNED_LONG_LONG ms;
         if (MHD_get_timeout(l->daemon, &ms) != MHD_YES) {
@@ -292,7 +293,7 @@ static int listener_start(struct api_server *srv, struct listener_state *l, enum
         r = sd_event_add_io(srv->event, &l->io, info->epoll_fd, EPOLLIN, on_io, l);
         if (r < 0)
                 return r;
-        r = sd_event_add_time(srv->event, &l->timer, CLOCK_MONOTONIC, 0, 0, on_timer, l);
+        r = sd_event_add_time(srv->event, &l->timer, CLOCK_MONOTONIC, 0, 1, on_timer, l);
         if (r < 0)
                 return r;
         sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);

@@ -58,16 +58,48 @@ bool valid_host(const char *s) {
         return s && (ipv4_parse(s, &addr) == 0 || valid_domain(s));
 }
 
+/* Length of the UTF-8 sequence at s, or 0 when it is malformed, overlong,
+ * a surrogate, or beyond U+10FFFF. */
+static size_t utf8_sequence(const unsigned char *s, uint32_t *ret_cp) {
+        if (s[0] < 0x80) {
+                *ret_cp = s[0];
+                return 1;
+        }
+        size_t n;
+        uint32_t cp, min;
+        if ((s[0] & 0xe0) == 0xc0)
+                n = 2, cp = s[0] & 0x1f, min = 0x80;
+        else if ((s[0] & 0xf0) == 0xe0)
+                n = 3, cp = s[0] & 0x0f, min = 0x800;
+        else if ((s[0] & 0xf8) == 0xf0)
+                n = 4, cp = s[0] & 0x07, min = 0x10000;
+        else
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        *ret_cp = cp;
+        return n;
+}
+
 bool valid_text(const char *s, size_t min, size_t max) {
         if (!s)
                 return false;
         size_t len = strlen(s);
         if (len < min || len > max)
                 return false;
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)s[i];
-                if (c < 0x20 || c == 0x7f)
+        const unsigned char *p = (const unsigned char *)s;
+        while (*p) {
+                uint32_t cp;
+                size_t n = utf8_sequence(p, &cp);
+                /* C0 and C1 controls, DEL, and the line/paragraph separators. */
+                if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029)
                         return false;
+                p += n;
         }
         return true;
 }

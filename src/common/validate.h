@@ -22,7 +22,7 @@ bool valid_username(const char *s);
 bool valid_domain(const char *s);
 /* A host for the public endpoint: a domain as above or a dotted quad. */
 bool valid_host(const char *s);
-/* Printable ASCII or UTF-8 without control characters, length in bytes
- * between min and max. For passwords and free text like summaries. */
+/* Well-formed UTF-8 without control characters (C0, DEL, C1, U+2028/9),
+ * length in bytes between min and max. For passwords and free text. */
 bool valid_text(const char *s, size_t min, size_t max);
 bool valid_port(long long port);

@@ -149,7 +149,7 @@ int store_open(const char *path, struct store **ret) {
         int r = store_connect(path, SQLITE_OPEN_READWRITE, &s);
         if (r < 0)
                 return r;
-        unsigned version;
+        unsigned version = 0;
         r = read_user_version(s, &version);
         if (r == 0 && version == 0)
                 r = -EBADMSG; /* an SQLite file, but not one we created */
