@@ -171,6 +171,7 @@ out:
         sd_event_unref(p.event);
         ratelimit_free(p.ctx.login_by_source);
         ratelimit_free(p.ctx.login_by_user);
+        free(p.ctx.config_text);
         return r < 0 ? r : 0;
 }
 

@@ -10,6 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "api/ratelimit.h"
+#include "api/token_cache.h"
 #include "store/store.h"
 
 struct api_context {
@@ -17,6 +18,11 @@ struct api_context {
         uint64_t started_usec; /* monotonic */
         struct ratelimit *login_by_source;
         struct ratelimit *login_by_user;
+        struct token_cache token_cache;
+        /* GET /api/config as served, valid while the store's generation
+         * is config_generation - 1 (0: nothing cached). */
+        char *config_text;
+        uint64_t config_generation;
         /* Called after an apply, confirm or rollback changed the confirm
          * window, so the owner can re-arm its timer. */
         void (*confirm_window_changed)(struct api_context *ctx);

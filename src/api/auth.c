@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "api/api.h"
+#include "api/token_cache.h"
 #include "common/cleanup.h"
 #include "common/timeutil.h"
 #include "store/sessions.h"
@@ -48,9 +49,8 @@ int auth_identify(struct request *req) {
                 if (strncasecmp(authz, "Bearer ", 7) != 0)
                         return -EACCES;
                 struct token_info info;
-                if (tokens_authenticate(s, authz + 7, now, &info) < 0)
+                if (token_cache_authenticate(&req->ctx->token_cache, s, authz + 7, now, &info) < 0)
                         return -EACCES;
-                tokens_touch(s, &info, now); /* best effort: a read stays a read */
                 req->who.kind = AUTH_TOKEN;
                 req->who.user = info.user;
                 req->who.scope = info.scope;

@@ -2,6 +2,7 @@
  * the rest are staged and applied with a confirm window (apply/confirm). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -96,12 +97,23 @@ static int pending_view(struct store *s, json_t **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* The most read route: served from a copy serialised once per revision. */
 int config_get_handler(struct request *req, struct response *resp) {
-        json_t *out;
-        int r = current_config(req->ctx->store, &out);
-        if (r < 0)
-                return api_error_errno(resp, r, "config");
-        return api_reply(resp, 200, out);
+        struct api_context *ctx = req->ctx;
+        uint64_t generation = store_generation(ctx->store) + 1;
+        if (ctx->config_generation != generation) {
+                _cleanup_json_ json_t *out = NULL;
+                int r = current_config(ctx->store, &out);
+                if (r < 0)
+                        return api_error_errno(resp, r, "config");
+                char *text = json_dumps(out, JSON_COMPACT | JSON_ENSURE_ASCII);
+                if (!text)
+                        return -ENOMEM;
+                free(ctx->config_text);
+                ctx->config_text = text;
+                ctx->config_generation = generation;
+        }
+        return api_reply_text(resp, 200, ctx->config_text, strlen(ctx->config_text));
 }
 
 /* {"domain": "x", "ports": {"dns": 53}} -> {"domain": "x", "ports.dns": 53} */

@@ -29,6 +29,15 @@ int api_reply(struct response *resp, unsigned status, json_t *body) {
         return 0;
 }
 
+int api_reply_text(struct response *resp, unsigned status, const char *json_text, size_t len) {
+        json_decref(resp->body);
+        resp->body = NULL;
+        free(resp->raw);
+        resp->raw = strndup(json_text, len);
+        resp->status = status;
+        return resp->raw ? 0 : -ENOMEM;
+}
+
 static const char *code_for(unsigned status) {
         switch (status) {
         case 400:
@@ -101,6 +110,8 @@ int api_add_header(struct response *resp, const char *name, const char *value) {
 void response_release(struct response *resp) {
         json_decref(resp->body);
         resp->body = NULL;
+        free(resp->raw);
+        resp->raw = NULL;
         for (unsigned i = 0; i < resp->n_headers; i++) {
                 free(resp->headers[i].name);
                 free(resp->headers[i].value);

@@ -52,7 +52,8 @@ struct response_header {
 
 struct response {
         unsigned status;
-        json_t *body; /* NULL: no body (204) */
+        json_t *body; /* NULL: no body (204), unless raw is set */
+        char *raw;    /* pre-serialised JSON, owned; used when body is NULL */
         struct response_header headers[RESPONSE_MAX_HEADERS];
         unsigned n_headers;
 };
@@ -66,6 +67,8 @@ const char *request_cookie(struct request *req, const char *name);
 
 /* Steals body. */
 int api_reply(struct response *resp, unsigned status, json_t *body);
+/* Replies with already serialised JSON (copied). */
+int api_reply_text(struct response *resp, unsigned status, const char *json_text, size_t len);
 /* {"error": {"code", "message", "field"?}} with the code for the status. */
 int api_error(struct response *resp, unsigned status, const char *field, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

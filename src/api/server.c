@@ -4,6 +4,7 @@
 #include "api/api.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,12 @@
 #define CONNECTION_LIMIT 256
 #define CONNECTION_TIMEOUT_SECONDS 30
 #define REQUEST_ID_MAX 64
+/* MHD's per-connection pool holds headers and read/write buffers; bodies
+ * stream through it in pieces, so it need not hold a whole one. */
+#define CONNECTION_MEMORY_BYTES ((size_t)32 * 1024)
+/* After a response this large, idle heap is handed back to the kernel: one
+ * big listing must not raise picd's resident memory for good. */
+#define LARGE_RESPONSE_BYTES ((size_t)256 * 1024)
 
 struct listener_state {
         struct api_server *server;
@@ -46,6 +53,7 @@ struct request_state {
         struct buf body;
         bool too_large;
         bool has_body;
+        bool large_response;
         uint64_t started_usec;
         char request_id[REQUEST_ID_MAX + 1];
 };
@@ -63,18 +71,24 @@ static bool valid_request_id(const char *s) {
 
 static enum MHD_Result queue(struct MHD_Connection *c, struct request_state *st, struct response *resp) {
         _cleanup_free_ char *text = NULL;
-        size_t len = 0;
-        if (resp->body) {
+        if (resp->body)
                 text = json_dumps(resp->body, JSON_COMPACT | JSON_ENSURE_ASCII);
-                if (!text)
-                        return MHD_NO;
-                len = strlen(text);
-        }
-        struct MHD_Response *r = MHD_create_response_from_buffer(len, text ? text : (char *)"", MHD_RESPMEM_MUST_COPY);
+        else if (resp->raw)
+                text = TAKE_PTR(resp->raw);
+        if ((resp->body || resp->raw) && !text)
+                return MHD_NO;
+        size_t len = text ? strlen(text) : 0;
+        if (len >= LARGE_RESPONSE_BYTES)
+                st->large_response = true;
+        /* MHD frees the text once the response is gone: no copy. */
+        struct MHD_Response *r = text ? MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE)
+                                      : MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
         if (!r)
                 return MHD_NO;
-        if (resp->body)
+        if (text) {
+                TAKE_PTR(text);
                 MHD_add_response_header(r, "Content-Type", "application/json");
+        }
         MHD_add_response_header(r, "X-Request-Id", st->request_id);
         MHD_add_response_header(r, "Cache-Control", "no-store");
         for (unsigned i = 0; i < resp->n_headers; i++)
@@ -182,9 +196,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
         (void)toe;
         struct request_state *st = *con_cls;
         if (st) {
+                bool trim = st->large_response;
                 buf_release(&st->body);
                 free(st);
                 *con_cls = NULL;
+                if (trim)
+                        malloc_trim(0);
         }
 }
 
@@ -284,7 +301,7 @@ static int listener_start(struct api_server *srv, struct listener_state *l, enum
                                      MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_CONNECTION_LIMIT,
                                      (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
                                      (unsigned)CONNECTION_TIMEOUT_SECONDS, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-                                     NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+                                     NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_BYTES, MHD_OPTION_END);
         if (!l->daemon)
                 return -EIO;
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_EPOLL_FD);

@@ -22,6 +22,7 @@ struct store {
         sqlite3 *db;
         struct cached_stmt cache[STMT_CACHE_MAX];
         unsigned n_cached;
+        uint64_t generation; /* bumped by every committed revision */
 };
 
 int store_errno(int rc) {
@@ -193,6 +194,10 @@ struct store *store_close(struct store *s) {
         return NULL;
 }
 
+uint64_t store_generation(struct store *s) {
+        return s->generation;
+}
+
 int64_t store_latest_revision(struct store *s) {
         sqlite3_stmt *stmt;
         if (store_prepare(s, "SELECT COALESCE(MAX(number), 0) FROM revisions", &stmt) < 0)
@@ -255,6 +260,7 @@ int txn_commit(struct txn *t, const char *actor, const char *summary, int64_t *r
         if (r < 0)
                 return r; /* still open: txn_abort rolls back */
         t->open = false;
+        t->store->generation++;
         json_decref(t->changes);
         t->changes = NULL;
         if (ret_revision)

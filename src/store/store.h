@@ -33,6 +33,11 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **ret);
 /* Maps a SQLite result code to a negative errno. */
 int store_errno(int sqlite_rc);
 
+/* A counter that changes with every committed revision of this
+ * connection: caches of derived data compare it to know they are current.
+ * picd is the only writer while it runs, so this sees every change. */
+uint64_t store_generation(struct store *s);
+
 /* The number of the newest revision (0 when there is none). */
 int64_t store_latest_revision(struct store *s);
 

@@ -112,14 +112,21 @@ int tokens_get(struct store *s, const char *id, struct token_info *ret) {
         return rc == SQLITE_ROW ? 0 : store_errno(rc);
 }
 
-int tokens_authenticate(struct store *s, const char *text, int64_t now, struct token_info *ret) {
+int token_parse(const char *text, char ret_id[TOKEN_ID_LEN + 1], const char **ret_secret) {
         /* pic_<12>_<43> */
         if (strlen(text) != TOKEN_TEXT_LEN - 1 || strncmp(text, "pic_", 4) != 0 || text[4 + TOKEN_ID_LEN] != '_')
-                return -ENOENT;
+                return -EINVAL;
+        memcpy(ret_id, text + 4, TOKEN_ID_LEN);
+        ret_id[TOKEN_ID_LEN] = 0;
+        *ret_secret = text + 4 + TOKEN_ID_LEN + 1;
+        return 0;
+}
+
+int tokens_authenticate(struct store *s, const char *text, int64_t now, struct token_info *ret) {
         char id[TOKEN_ID_LEN + 1];
-        memcpy(id, text + 4, TOKEN_ID_LEN);
-        id[TOKEN_ID_LEN] = 0;
-        const char *secret = text + 4 + TOKEN_ID_LEN + 1;
+        const char *secret;
+        if (token_parse(text, id, &secret) < 0)
+                return -ENOENT;
 
         sqlite3_stmt *stmt;
         int r = store_prepare(s, "SELECT " TOKEN_COLUMNS ", t.digest FROM tokens t JOIN users u ON u.username = t.username "

@@ -31,6 +31,10 @@ struct token_info {
         int64_t last_used_at; /* 0: never */
 };
 
+/* Splits "pic_<id>_<secret>"; -EINVAL when the text has another shape.
+ * *ret_secret points into text. */
+int token_parse(const char *text, char ret_id[TOKEN_ID_LEN + 1], const char **ret_secret);
+
 /* ret_text receives the whole token, to be shown once. */
 int tokens_create(struct txn *t, const char *username, const char *name, enum token_scope scope, int64_t expires_at,
                   char ret_text[TOKEN_TEXT_LEN], struct token_info *ret);

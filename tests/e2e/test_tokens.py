@@ -218,7 +218,11 @@ def test_deleted_users_tokens_stop_working(cell):
 def test_expired_token_is_refused(cell):
     token, tok = cell.create_token("read", expires_in_days=1)
     cell.api(token).get("/api/auth/me", expect=200)
-    # Move its expiry into the past in the store (tokens.expires_at is unix seconds).
+    # Move its expiry into the past in the store (tokens.expires_at is unix
+    # seconds). picd is the store's only writer while it runs and caches
+    # checked tokens, so the edit is made while it is stopped.
+    cell.stop()
     cell.sqlite(f"UPDATE tokens SET expires_at = CAST(strftime('%s','now') AS INTEGER) - 5 WHERE id = '{tok['id']}'")
+    cell.start()
     r = cell.api(token).get("/api/auth/me", expect=401)
     assert r.error["code"] == "unauthenticated"
