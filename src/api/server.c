@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 
 static void rearm_timer(struct listener_state *l);
 
+/* libmicrohttpd's own messages (mostly clients that went away) join picd's
+ * log in its format instead of going raw to stderr. */
+static void mhd_logger(void *cls, const char *fmt, va_list ap) {
+        (void)cls;
+        char msg[512];
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        msg[strcspn(msg, "\n")] = 0;
+        log_info("libmicrohttpd: %s", msg);
+}
+
 static void drive(struct listener_state *l) {
         MHD_run(l->daemon);
         rearm_timer(l);
@@ -301,7 +312,8 @@ static int listener_start(struct api_server *srv, struct listener_state *l, enum
                                      MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_CONNECTION_LIMIT,
                                      (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
                                      (unsigned)CONNECTION_TIMEOUT_SECONDS, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-                                     NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_BYTES, MHD_OPTION_END);
+                                     NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_BYTES,
+                                     MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
         if (!l->daemon)
                 return -EIO;
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_EPOLL_FD);
