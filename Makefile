@@ -117,7 +117,8 @@ fuzz: deps-test $(BUILD_FUZZ)/build.ninja
 	ninja -C $(BUILD_FUZZ)
 	tests/fuzz/run-fuzz $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
-test: unit e2e fuzz
+# e2e last, so that its pytest summary closes the output.
+test: unit fuzz e2e
 
 test-coverage:
 	@tools/ensure-packages $(COV_PKGS)

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/validate.h"
+
 static const char *type_name(enum field_type t) {
         switch (t) {
         case FIELD_STRING:
@@ -35,6 +37,7 @@ static bool type_matches(enum field_type t, json_t *v) {
 
 static int fail(struct body_error *err, const char *prefix, const char *field, const char *message) {
         snprintf(err->field, sizeof err->field, "%s%s", prefix, field);
+        utf8_repair(err->field); /* a long name may have been cut mid-character */
         snprintf(err->message, sizeof err->message, "%s", message);
         return -EINVAL;
 }
@@ -100,7 +103,7 @@ static int validate_object(json_t *obj, const struct body_policy *policy, const 
                         if (strcmp(policy->fields[i].name, key) == 0)
                                 f = &policy->fields[i];
                 if (!f)
-                        return fail(err, prefix, key, "is not a known field");
+                        return fail(err, prefix, key, *key ? "is not a known field" : "(an empty name) is not a known field");
                 if (!type_matches(f->type, v)) {
                         char msg[64];
                         snprintf(msg, sizeof msg, "must be %s", type_name(f->type));

@@ -207,8 +207,14 @@ int config_apply_handler(struct request *req, struct response *resp) {
 }
 
 int config_confirm_handler(struct request *req, struct response *resp) {
+        /* A confirm that arrives after the deadline is too late even when
+         * the timer has not fired yet: roll back first, then it finds no
+         * window. */
         int64_t revision;
-        int r = config_confirm(req->ctx->store, &revision);
+        int r = config_expire_confirm_window(req->ctx->store, now_unix(), &revision);
+        if (r > 0)
+                notify_window(req->ctx);
+        r = config_confirm(req->ctx->store, &revision);
         if (r == -ENOENT)
                 return api_error(resp, 409, NULL, "no apply is waiting for confirmation");
         if (r < 0)

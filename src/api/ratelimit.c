@@ -19,6 +19,8 @@ struct ratelimit {
 };
 
 struct ratelimit *ratelimit_new(unsigned max_events, unsigned window_seconds, unsigned capacity) {
+        if (capacity == 0)
+                return NULL;
         struct ratelimit *rl = calloc(1, sizeof *rl);
         if (!rl)
                 return NULL;

@@ -1,5 +1,6 @@
 /* Request accessors and response builders; the one errno -> HTTP map. */
 #include "api/request.h"
+#include "common/validate.h"
 
 #include <errno.h>
 #include <microhttpd.h>
@@ -73,9 +74,15 @@ int api_error(struct response *resp, unsigned status, const char *field, const c
         va_start(ap, fmt);
         vsnprintf(message, sizeof message, fmt, ap);
         va_end(ap);
+        /* Messages and fields quote client input, which need not be UTF-8. */
+        utf8_repair(message);
         json_t *err = json_pack("{s:s, s:s}", "code", code_for(status), "message", message);
-        if (err && field && *field)
-                json_object_set_new(err, "field", json_string(field));
+        if (err && field && *field) {
+                char copy[256];
+                snprintf(copy, sizeof copy, "%s", field);
+                utf8_repair(copy);
+                json_object_set_new(err, "field", json_string(copy));
+        }
         return api_reply(resp, status, err ? json_pack("{s:o}", "error", err) : NULL);
 }
 

@@ -30,6 +30,12 @@ int log_emit(enum log_level level, int error, const char *fmt, ...) {
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
 
+        /* Values quoted from clients could forge log lines: no control
+         * character reaches the log. */
+        for (char *c = msg; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                        *c = '?';
+
         char reqid[64] = "";
         if (current_request_id)
                 snprintf(reqid, sizeof reqid, " [%s]", current_request_id);

@@ -48,7 +48,9 @@ bool valid_domain(const char *s) {
                 if (!valid_label(p, l, 63))
                         return false;
                 if (!dot)
-                        return true;
+                        /* An all-digit last label would let resolvers read
+                         * "2130706433" or "010.0.0.1" as an IPv4 address. */
+                        return strspn(p, "0123456789") != l;
                 p = dot + 1;
         }
 }
@@ -102,6 +104,19 @@ bool valid_text(const char *s, size_t min, size_t max) {
                 p += n;
         }
         return true;
+}
+
+void utf8_repair(char *s) {
+        unsigned char *p = (unsigned char *)s;
+        while (*p) {
+                uint32_t cp;
+                size_t n = utf8_sequence(p, &cp);
+                if (n == 0) {
+                        *p++ = '?';
+                        continue;
+                }
+                p += n;
+        }
 }
 
 bool valid_port(long long port) {

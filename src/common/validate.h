@@ -26,3 +26,8 @@ bool valid_host(const char *s);
  * length in bytes between min and max. For passwords and free text. */
 bool valid_text(const char *s, size_t min, size_t max);
 bool valid_port(long long port);
+
+/* Replaces every byte that is not part of a well-formed UTF-8 sequence
+ * (including a sequence cut short at the end) with '?', in place, so that
+ * text built from client input can always go into JSON. */
+void utf8_repair(char *s);
