@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
                              MHD_OPTION_LISTEN_SOCKET, lfd,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned) 256,
                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
-                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 64 * 1024,
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 16 * 1024, /* as picd */
                              MHD_OPTION_END);
         if (!d) {
                 fprintf(stderr, "floor: MHD_start_daemon failed\n");

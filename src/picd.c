@@ -71,6 +71,16 @@ static int on_confirm_deadline(sd_event_source *s, uint64_t usec, void *userdata
         return 0;
 }
 
+/* The log is written in blocks: under load one write carries many
+ * access-log lines, and after every turn of the loop it is flushed, so an
+ * idle picd never holds a line back. */
+static int on_loop_iteration_done(sd_event_source *s, void *userdata) {
+        (void)s;
+        (void)userdata;
+        fflush(stderr);
+        return 0;
+}
+
 static int open_store(const char *dir, struct store **ret) {
         _cleanup_free_ char *db = cell_db_path(dir);
         if (!db)
@@ -130,6 +140,7 @@ static int run(const char *dir) {
         signal(SIGPIPE, SIG_IGN);
 
         if ((r = sd_event_new(&p.event)) < 0 || (r = sd_event_add_signal(p.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
+            (r = sd_event_add_post(p.event, NULL, on_loop_iteration_done, NULL)) < 0 ||
             (r = sd_event_add_signal(p.event, NULL, SIGINT, NULL, NULL)) < 0 ||
             (r = sd_event_add_time(p.event, &p.confirm_timer, CLOCK_REALTIME, 0, 0, on_confirm_deadline, &p)) < 0) {
                 fprintf(stderr, "picd: cannot set up the event loop: %s\n", strerror(-r));
@@ -154,6 +165,7 @@ static int run(const char *dir) {
                 log_warning_errno(r, "Failed to write the pid file, ignoring");
 
         log_info("picd %s serving cell '%s' (schema %u)", PIC_VERSION, dir, store_schema_version());
+        fflush(stderr);
         r = sd_event_loop(p.event);
         if (r < 0)
                 log_error_errno(r, "Event loop failed");
@@ -228,6 +240,8 @@ int main(int argc, char **argv) {
          * threshold hands such blocks back to the kernel on free instead of
          * letting glibc's adaptive threshold keep them in the heap. */
         mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+        static char log_buffer[64 * 1024];
+        setvbuf(stderr, log_buffer, _IOFBF, sizeof log_buffer);
         if (secret_init() < 0) {
                 fprintf(stderr, "picd: libsodium failed to initialise\n");
                 return 1;

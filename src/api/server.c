@@ -28,7 +28,7 @@
 #define REQUEST_ID_MAX 64
 /* MHD's per-connection pool holds headers and read/write buffers; bodies
  * stream through it in pieces, so it need not hold a whole one. */
-#define CONNECTION_MEMORY_BYTES ((size_t)32 * 1024)
+#define CONNECTION_MEMORY_BYTES ((size_t)16 * 1024)
 /* After a response this large, idle heap is handed back to the kernel: one
  * big listing must not raise picd's resident memory for good. */
 #define LARGE_RESPONSE_BYTES ((size_t)256 * 1024)
@@ -58,6 +58,16 @@ struct request_state {
         uint64_t started_usec;
         char request_id[REQUEST_ID_MAX + 1];
 };
+
+/* Request ids need to be unique, not secret: a random per-process prefix
+ * and a counter, so that naming a request costs no system call. */
+static void next_request_id(char out[REQUEST_ID_MAX + 1]) {
+        static char prefix[9];
+        static uint64_t counter;
+        if (!prefix[0])
+                secret_random_text(prefix, 8);
+        snprintf(out, REQUEST_ID_MAX + 1, "%s%08llx", prefix, (unsigned long long)++counter);
+}
 
 static bool valid_request_id(const char *s) {
         size_t n = strlen(s);
@@ -131,7 +141,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 if (given && valid_request_id(given))
                         snprintf(st->request_id, sizeof st->request_id, "%s", given);
                 else
-                        secret_random_text(st->request_id, 16);
+                        next_request_id(st->request_id);
                 *con_cls = st;
 
                 /* Refuse an announced oversized body before reading it. */

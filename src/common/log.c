@@ -18,11 +18,16 @@ int log_emit(enum log_level level, int error, const char *fmt, ...) {
         if (level > max_level)
                 return error;
 
-        char stamp[32];
+        /* One line per request: the stamp is formatted once a second. */
+        static char stamp[32];
+        static time_t stamp_time = -1;
         time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (now != stamp_time) {
+                struct tm tm;
+                gmtime_r(&now, &tm);
+                strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+                stamp_time = now;
+        }
 
         char msg[2048];
         va_list ap;
