@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "apply/runtime.h"
 #include "apply/config_change.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -29,6 +30,8 @@ struct picd {
         struct api_context ctx;
         sd_event *event;
         sd_event_source *confirm_timer;
+        struct runtime *runtime;
+        bool shutting_down;
 };
 
 static void usage(FILE *f) {
@@ -43,9 +46,41 @@ static void expire_confirm_window(struct picd *p) {
         int r = config_expire_confirm_window(p->ctx.store, now_unix(), &revision);
         if (r < 0)
                 log_error_errno(r, "Failed to roll back an unconfirmed apply, will retry");
-        else if (r > 0)
+        else if (r > 0) {
                 log_warning("Apply was not confirmed in time: configuration restored as revision %lld",
                             (long long)revision);
+                if (p->runtime)
+                        runtime_schedule_reconcile(p->runtime);
+        }
+}
+
+static void on_commit(struct api_context *ctx) {
+        struct picd *p = ctx->userdata;
+        if (p->runtime && !p->shutting_down)
+                runtime_schedule_reconcile(p->runtime);
+}
+
+static void on_all_stopped(void *userdata) {
+        struct picd *p = userdata;
+        sd_event_exit(p->event, 0);
+}
+
+/* SIGTERM/SIGINT: stop the daemons in reverse order, then leave the loop.
+ * A second signal does not hurry it: the stop timeouts bound the wait. */
+static int on_shutdown_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void)s;
+        struct picd *p = userdata;
+        if (p->shutting_down)
+                return 0;
+        p->shutting_down = true;
+        log_info("Signal %s: stopping services", sigabbrev_np((int)si->ssi_signo));
+        if (p->ctx.logstreams)
+                logstream_close_all(p->ctx.logstreams);
+        if (p->runtime)
+                runtime_stop(p->runtime, on_all_stopped, p);
+        else
+                sd_event_exit(p->event, 0);
+        return 0;
 }
 
 static int on_confirm_deadline(sd_event_source *s, uint64_t usec, void *userdata);
@@ -123,6 +158,7 @@ static int run(const char *dir) {
                 .login_by_source = ratelimit_new(LOGIN_PER_SOURCE_MAX, LOGIN_PER_SOURCE_WINDOW, RATELIMIT_CAPACITY),
                 .login_by_user = ratelimit_new(LOGIN_PER_USER_FAILURES, LOGIN_PER_USER_WINDOW, RATELIMIT_CAPACITY),
                 .confirm_window_changed = arm_confirm_timer,
+                .on_commit = on_commit,
                 .userdata = &p,
         };
         struct api_server *server = NULL;
@@ -136,12 +172,15 @@ static int run(const char *dir) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGCHLD); /* sd-event watches children through pidfds */
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
 
-        if ((r = sd_event_new(&p.event)) < 0 || (r = sd_event_add_signal(p.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
+        if ((r = sd_event_new(&p.event)) < 0 ||
+            (r = sd_event_add_signal(p.event, NULL, SIGTERM, on_shutdown_signal, &p)) < 0 ||
             (r = sd_event_add_post(p.event, NULL, on_loop_iteration_done, NULL)) < 0 ||
-            (r = sd_event_add_signal(p.event, NULL, SIGINT, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(p.event, NULL, SIGINT, on_shutdown_signal, &p)) < 0 ||
+            (r = logstream_hub_new(p.event, &p.ctx.logstreams)) < 0 ||
             (r = sd_event_add_time(p.event, &p.confirm_timer, CLOCK_REALTIME, 0, 0, on_confirm_deadline, &p)) < 0) {
                 fprintf(stderr, "picd: cannot set up the event loop: %s\n", strerror(-r));
                 goto out;
@@ -164,6 +203,17 @@ static int run(const char *dir) {
         if (r < 0)
                 log_warning_errno(r, "Failed to write the pid file, ignoring");
 
+        r = runtime_new(p.event, store, dir, &p.runtime);
+        if (r < 0) {
+                fprintf(stderr, "picd: cannot prepare the services: %s\n", strerror(-r));
+                goto out;
+        }
+        p.ctx.runtime = p.runtime;
+        supervisor_on_line(runtime_supervisor(p.runtime), logstream_on_line, p.ctx.logstreams);
+        r = runtime_start(p.runtime);
+        if (r < 0)
+                log_error_errno(r, "First reconcile failed; services start with the files on disk");
+
         log_info("picd %s serving cell '%s' (schema %u)", PIC_VERSION, dir, store_schema_version());
         fflush(stderr);
         r = sd_event_loop(p.event);
@@ -173,6 +223,9 @@ static int run(const char *dir) {
                 log_info("picd stopped");
 
 out:
+        /* Normally every service is down already; this kills what is not. */
+        p.ctx.runtime = NULL;
+        p.runtime = runtime_free(p.runtime);
         if (server) {
                 server = api_server_stop(server);
                 _cleanup_free_ char *pid = NULL;
@@ -180,6 +233,7 @@ out:
                         unlink(pid);
         }
         sd_event_source_unref(p.confirm_timer);
+        p.ctx.logstreams = logstream_hub_free(p.ctx.logstreams);
         sd_event_unref(p.event);
         ratelimit_free(p.ctx.login_by_source);
         ratelimit_free(p.ctx.login_by_user);

@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "api/logstream.h"
 #include "api/ratelimit.h"
+#include "apply/runtime.h"
 #include "api/token_cache.h"
 #include "store/store.h"
 
@@ -26,6 +28,11 @@ struct api_context {
         /* Called after an apply, confirm or rollback changed the confirm
          * window, so the owner can re-arm its timer. */
         void (*confirm_window_changed)(struct api_context *ctx);
+        /* Called after a request committed a revision (any store change):
+         * picd reconciles the daemons with the store. */
+        void (*on_commit)(struct api_context *ctx);
+        struct runtime *runtime;          /* the supervised services; may be NULL in tests */
+        struct logstream_hub *logstreams;
         void *userdata;
 };
 

@@ -39,6 +39,14 @@ int config_discard_handler(struct request *req, struct response *resp);
 int config_apply_handler(struct request *req, struct response *resp);
 int config_confirm_handler(struct request *req, struct response *resp);
 
+/* services.c */
+int services_status_handler(struct request *req, struct response *resp);
+int containers_list_handler(struct request *req, struct response *resp);
+int containers_restart_handler(struct request *req, struct response *resp);
+int services_logs_handler(struct request *req, struct response *resp);
+int services_logs_stream_handler(struct request *req, struct response *resp);
+int apply_status_handler(struct request *req, struct response *resp);
+
 /* revisions.c */
 int revisions_list_handler(struct request *req, struct response *resp);
 int revisions_get_handler(struct request *req, struct response *resp);

@@ -50,10 +50,29 @@ struct response_header {
         char *value;
 };
 
+/* A response whose body is produced as it goes (server-sent events). */
+struct response_stream {
+        /* Fills up to max bytes and returns how many; 0 when nothing is
+         * ready yet (the connection then sleeps until api_stream_wake), or
+         * -1 to end the response. */
+        long (*read)(void *cls, char *buf, size_t max);
+        /* Called once when the connection is done with the stream. */
+        void (*release)(void *cls);
+        void *cls;
+        const char *content_type;
+};
+
+/* Handed to a stream's owner so that it can wake a sleeping connection. */
+struct api_stream_waker;
+void api_stream_wake(struct api_stream_waker *w);
+
 struct response {
         unsigned status;
         json_t *body; /* NULL: no body (204), unless raw is set */
         char *raw;    /* pre-serialised JSON, owned; used when body is NULL */
+        struct response_stream stream; /* used when stream.read is set */
+        /* Set by the server before the handler runs, for streams. */
+        struct api_stream_waker *waker;
         struct response_header headers[RESPONSE_MAX_HEADERS];
         unsigned n_headers;
 };

@@ -31,6 +31,13 @@ const struct route api_routes[] = {
         {"POST", "/api/config/apply", config_apply_handler, ROLE_ADMIN, &config_apply_body, true},
         {"POST", "/api/config/confirm", config_confirm_handler, ROLE_ADMIN, NULL, false},
 
+        {"GET", "/api/services/status", services_status_handler, ROLE_USER, NULL, false},
+        {"GET", "/api/services/{name}/logs", services_logs_handler, ROLE_ADMIN, NULL, false},
+        {"GET", "/api/services/{name}/logs/stream", services_logs_stream_handler, ROLE_ADMIN, NULL, false},
+        {"GET", "/api/containers", containers_list_handler, ROLE_USER, NULL, false},
+        {"POST", "/api/containers/{name}/restart", containers_restart_handler, ROLE_ADMIN, NULL, false},
+        {"GET", "/api/apply/status", apply_status_handler, ROLE_ADMIN, NULL, false},
+
         {"GET", "/api/revisions", revisions_list_handler, ROLE_ADMIN, NULL, false},
         {"GET", "/api/revisions/{n}", revisions_get_handler, ROLE_ADMIN, NULL, false},
         {"POST", "/api/revisions/{n}/rollback", revisions_rollback_handler, ROLE_ADMIN, NULL, false},

@@ -43,10 +43,22 @@ struct listener_state {
         sd_event_source *timer;
 };
 
+/* One streaming response: the connection, and whether MHD has it
+ * suspended while the stream has nothing to say. */
+struct api_stream_waker {
+        struct MHD_Connection *connection;
+        struct listener_state *listener;
+        struct response_stream stream;
+        bool suspended;
+        bool streaming; /* the stream was handed to MHD */
+        struct api_stream_waker *prev, *next;
+};
+
 struct api_server {
         struct api_context *ctx;
         sd_event *event;
         struct listener_state listeners[2];
+        struct api_stream_waker *streams;
 };
 
 /* Per request: MHD calls the handler several times while the body arrives. */
@@ -80,7 +92,72 @@ static bool valid_request_id(const char *s) {
         return true;
 }
 
+static void rearm_timer(struct listener_state *l);
+
+void api_stream_wake(struct api_stream_waker *w) {
+        if (!w || !w->suspended)
+                return;
+        w->suspended = false;
+        MHD_resume_connection(w->connection);
+        /* Not MHD_run here: this may be called from inside an MHD callback.
+         * The listener's timer, due now, runs MHD on the next turn. */
+        sd_event_source_set_time(w->listener->timer, 1);
+        sd_event_source_set_enabled(w->listener->timer, SD_EVENT_ONESHOT);
+}
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+        (void)pos;
+        struct api_stream_waker *w = cls;
+        long n = w->stream.read(w->stream.cls, buf, max);
+        if (n > 0)
+                return n;
+        if (n < 0)
+                return MHD_CONTENT_READER_END_OF_STREAM;
+        /* Nothing to say yet: sleep until api_stream_wake (MHD's documented
+         * way to return 0 without spinning). */
+        if (!w->suspended) {
+                w->suspended = true;
+                MHD_suspend_connection(w->connection);
+        }
+        return 0;
+}
+
+static void stream_free(void *cls) {
+        struct api_stream_waker *w = cls;
+        if (w->stream.release)
+                w->stream.release(w->stream.cls);
+        struct api_server *srv = w->listener->server;
+        if (w->prev)
+                w->prev->next = w->next;
+        else
+                srv->streams = w->next;
+        if (w->next)
+                w->next->prev = w->prev;
+        free(w);
+}
+
+static enum MHD_Result queue_stream(struct MHD_Connection *c, struct request_state *st, struct response *resp) {
+        struct api_stream_waker *w = resp->waker;
+        w->stream = resp->stream;
+        resp->waker = NULL;
+        w->streaming = true;
+        struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, w, stream_free);
+        if (!r) {
+                stream_free(w);
+                return MHD_NO;
+        }
+        MHD_add_response_header(r, "Content-Type", resp->stream.content_type);
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+        MHD_add_response_header(r, "X-Request-Id", st->request_id);
+        MHD_add_response_header(r, "X-Accel-Buffering", "no");
+        enum MHD_Result ret = MHD_queue_response(c, resp->status, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
 static enum MHD_Result queue(struct MHD_Connection *c, struct request_state *st, struct response *resp) {
+        if (resp->stream.read && resp->waker)
+                return queue_stream(c, st, resp);
         _cleanup_free_ char *text = NULL;
         if (resp->body)
                 text = json_dumps(resp->body, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -179,6 +256,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 .connection = c,
         };
         struct response resp = {0};
+        /* Ready in case the handler answers with a stream. */
+        struct api_stream_waker *w = calloc(1, sizeof *w);
+        if (!w)
+                return MHD_NO;
+        w->connection = c;
+        w->listener = l;
+        struct api_server *srv = l->server;
+        w->next = srv->streams;
+        if (srv->streams)
+                srv->streams->prev = w;
+        srv->streams = w;
+        resp.waker = w;
+        uint64_t generation = store_generation(l->server->ctx->store);
         struct incoming_body in = {
                 .present = st->has_body,
                 .too_large = st->too_large,
@@ -195,9 +285,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         access_log(method, url, resp.status, st);
         enum MHD_Result ret = queue(c, st, &resp);
+        if (resp.waker) {
+                /* Not a stream: the waker was not needed. */
+                resp.stream = (struct response_stream){0};
+                stream_free(resp.waker);
+                resp.waker = NULL;
+        }
         response_release(&resp);
         json_decref(req.body);
         log_set_request_id(NULL);
+        /* A committed revision: the daemons follow the store. */
+        if (store_generation(l->server->ctx->store) != generation && l->server->ctx->on_commit)
+                l->server->ctx->on_commit(l->server->ctx);
         return ret;
 }
 
@@ -215,8 +314,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
                         malloc_trim(0);
         }
 }
-
-static void rearm_timer(struct listener_state *l);
 
 /* libmicrohttpd's own messages (mostly clients that went away) join picd's
  * log in its format instead of going raw to stderr. */
@@ -318,12 +415,11 @@ static int listener_start(struct api_server *srv, struct listener_state *l, enum
         int r = listen_unix(l->path, mode, &l->fd);
         if (r < 0)
                 return r;
-        l->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, l,
-                                     MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_CONNECTION_LIMIT,
+        l->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, l,
+                                     MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_CONNECTION_LIMIT,
                                      (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
                                      (unsigned)CONNECTION_TIMEOUT_SECONDS, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-                                     NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_BYTES,
-                                     MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
+                                     NULL, MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_BYTES, MHD_OPTION_END);
         if (!l->daemon)
                 return -EIO;
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_EPOLL_FD);
@@ -341,6 +437,16 @@ static int listener_start(struct api_server *srv, struct listener_state *l, enum
 }
 
 static void listener_stop(struct listener_state *l) {
+        /* MHD refuses to stop with suspended connections: wake them; their
+         * streams have been told to end (logstream_close_all). */
+        if (l->daemon && l->server) {
+                for (struct api_stream_waker *w = l->server->streams; w; w = w->next)
+                        if (w->listener == l && w->suspended) {
+                                w->suspended = false;
+                                MHD_resume_connection(w->connection);
+                        }
+                MHD_run(l->daemon);
+        }
         l->io = sd_event_source_unref(l->io);
         l->timer = sd_event_source_unref(l->timer);
         if (l->daemon) {

@@ -37,3 +37,11 @@ static inline void closep(int *fd) {
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
+
+#define _fallthrough_ __attribute__((fallthrough))
+
+#include <dirent.h>
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}

@@ -1,0 +1,200 @@
+/* Reconcile: render every managed file in memory, compare with disk, and
+ * for each that differs write a temp file in the same directory, check it
+ * with the daemon's own checker, fsync, rename, fsync the directory. Then
+ * reload only the services whose files changed, the cheapest way each
+ * allows, and remove files in managed directories that the render did not
+ * produce. A checker's rejection leaves the old file, and the old config
+ * running; the outcome says why. */
+#include "apply/reconcile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+
+#define MANAGED_FILE_MAX ((size_t)4 << 20)
+
+static int read_file(const char *path, struct buf *out) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        char chunk[8192];
+        for (;;) {
+                ssize_t n = read(fd, chunk, sizeof chunk);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                int r = buf_append(out, chunk, (size_t)n);
+                if (r < 0)
+                        return r;
+        }
+}
+
+static int write_all(int fd, const char *data, size_t len) {
+        while (len) {
+                ssize_t n = write(fd, data, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                data += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static int fsync_dir(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+/* A temp file beside the target: ".NAME.XXXXXX". Dot files in a managed
+ * directory are ours in flight; stale ones are pruned like anything else. */
+static int write_temp(const char *dir, const char *name, const struct buf *text, char **ret_path) {
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/.%s.XXXXXX", dir, name) < 0)
+                return -ENOMEM;
+        _cleanup_close_ int fd = mkostemp(path, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = write_all(fd, buf_str(text), text->len);
+        if (r == 0 && fchmod(fd, 0640) < 0)
+                r = -errno;
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r < 0) {
+                unlink(path);
+                return r;
+        }
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+/* One managed file. Returns 1 when it was (re)written, 0 when unchanged. */
+static int reconcile_file(const struct service_adapter *a, const struct service_env *env,
+                          const struct managed_file *mf, char **ret_error) {
+        _cleanup_buf_ struct buf want = BUF_INIT, have = BUF_INIT;
+        buf_init(&want, MANAGED_FILE_MAX);
+        buf_init(&have, MANAGED_FILE_MAX);
+        int r = mf->render(env->state, &want);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s", env->config_dir, mf->name) < 0)
+                return -ENOMEM;
+        r = read_file(path, &have);
+        if (r == 0 && have.len == want.len && memcmp(buf_str(&have), buf_str(&want), want.len) == 0)
+                return 0;
+
+        _cleanup_free_ char *temp = NULL;
+        if ((r = write_temp(env->config_dir, mf->name, &want, &temp)) < 0)
+                return r;
+        if (a->check && (r = a->check(env, temp, ret_error)) < 0) {
+                unlink(temp);
+                return r;
+        }
+        if (rename(temp, path) < 0) {
+                r = -errno;
+                unlink(temp);
+                return r;
+        }
+        r = fsync_dir(env->config_dir);
+        return r < 0 ? r : 1;
+}
+
+static bool is_managed(const struct service_adapter *a, const char *name) {
+        for (unsigned i = 0; i < a->n_files; i++)
+                if (streq(a->files[i].name, name))
+                        return true;
+        return false;
+}
+
+/* Removes what the render did not produce. Returns how many went. */
+static int prune(const struct service_adapter *a, const struct service_env *env, json_t *files) {
+        _cleanup_(closedirp) DIR *d = opendir(env->config_dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        int removed = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (streq(de->d_name, ".") || streq(de->d_name, "..") || is_managed(a, de->d_name))
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0)
+                        continue; /* a directory someone made: not ours to recurse into */
+                char path[4096];
+                snprintf(path, sizeof path, "%s/%s", env->config_dir, de->d_name);
+                json_array_append_new(files, json_pack("{s:s, s:s, s:s}", "path", path, "service", a->name, "action",
+                                                       "removed"));
+                removed++;
+        }
+        if (removed)
+                fsync_dir(env->config_dir);
+        return removed;
+}
+
+int reconcile_service(const struct service_adapter *a, const struct service_env *env, bool running,
+                      struct reconcile_counts *counts, json_t *files, json_t *services) {
+        bool changed = false;
+        _cleanup_free_ char *error = NULL;
+        const char *changed_path = NULL;
+        char path[4096] = "";
+        int r = 0;
+        for (unsigned i = 0; i < a->n_files && r >= 0; i++) {
+                r = reconcile_file(a, env, &a->files[i], &error);
+                if (r > 0) {
+                        snprintf(path, sizeof path, "%s/%s", env->config_dir, a->files[i].name);
+                        changed_path = path;
+                        changed = true;
+                        counts->writes++;
+                        json_array_append_new(files, json_pack("{s:s, s:s, s:s}", "path", path, "service", a->name,
+                                                               "action", "written"));
+                }
+        }
+        if (r < 0) {
+                if (!error && asprintf(&error, "cannot write the config: %s", strerror(-r)) < 0)
+                        error = NULL;
+                log_error("Config of '%s' rejected, the old one stays: %s", a->name, error ? error : "?");
+                json_array_append_new(services, json_pack("{s:s, s:s, s:b, s:s?}", "name", a->name, "action", "none",
+                                                          "ok", 0, "error", error));
+                return -EINVAL;
+        }
+        int removed = prune(a, env, files);
+        if (removed > 0) {
+                changed = true;
+                counts->writes += (unsigned)removed;
+        }
+
+        const char *action = "none";
+        if (changed && running) {
+                if (a->reload && changed_path) {
+                        action = "reload";
+                        counts->reloads++;
+                        r = a->reload(env, changed_path, &error);
+                        if (r < 0) {
+                                log_error("Reload of '%s' failed: %s", a->name, error ? error : strerror(-r));
+                                if (!error && asprintf(&error, "reload failed: %s", strerror(-r)) < 0)
+                                        error = NULL;
+                        }
+                } else {
+                        action = "restart";
+                        counts->reloads++;
+                        counts->restart_wanted = true;
+                }
+        }
+        json_array_append_new(services, json_pack("{s:s, s:s, s:b, s:s?}", "name", a->name, "action", action, "ok",
+                                                  r >= 0, "error", r < 0 ? error : NULL));
+        return r < 0 ? r : 0;
+}

@@ -1,0 +1,34 @@
+/* The running cell: the supervised services, the state their configs are
+ * rendered from, and the reconcile that brings disk and daemons in line
+ * with the store (DESIGN §2). Owned by picd; the API reads it. */
+#pragma once
+
+#include <jansson.h>
+#include <systemd/sd-event.h>
+
+#include "services/service.h"
+#include "store/store.h"
+#include "supervise/supervisor.h"
+
+struct runtime;
+
+int runtime_new(sd_event *event, struct store *store, const char *cell_dir, struct runtime **ret);
+struct runtime *runtime_free(struct runtime *rt);
+
+/* Reconciles once, then starts every service in dependency order. */
+int runtime_start(struct runtime *rt);
+/* Stops every service in reverse order; cb runs when all are down. */
+void runtime_stop(struct runtime *rt, supervisor_stopped_cb cb, void *userdata);
+
+/* Runs a reconcile on the next turn of the loop (once, however often it is
+ * asked before then): after every committed revision. */
+void runtime_schedule_reconcile(struct runtime *rt);
+/* Render everything, write what differs (checked, atomically), remove what
+ * is stale, reload what changed. ret_outcome (may be NULL) is what
+ * GET /api/apply/status shows. */
+int runtime_reconcile(struct runtime *rt, json_t **ret_outcome);
+
+struct supervisor *runtime_supervisor(struct runtime *rt);
+/* Totals since picd started: files written or removed, and reloads or
+ * restarts made by reconciles. A reconcile with nothing to do adds 0. */
+void runtime_counters(struct runtime *rt, uint64_t *ret_writes, uint64_t *ret_reloads);

@@ -1,0 +1,184 @@
+/* Caddy: the cell's front door. picd renders its JSON config, checks it
+ * with `caddy validate`, and loads changes through Caddy's admin API on a
+ * unix socket (POST /load): no restart, no TCP admin port. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/cleanup.h"
+#include "common/exec.h"
+#include "services/service.h"
+
+#define CADDY_CONFIG "caddy.json"
+#define CADDY_VALIDATE_TIMEOUT_MS 20000
+#define CADDY_LOAD_TIMEOUT_MS 10000
+
+/* The binary. PIC_CADDY_BINARY replaces it for tests that need a daemon
+ * which fails (a test hook, not a setting: the supervisor's crash-loop
+ * handling is tested against a real exiting process this way). */
+static const char *caddy_binary(void) {
+        const char *b = getenv("PIC_CADDY_BINARY");
+        return b && b[0] == '/' ? b : "/usr/bin/caddy";
+}
+
+static const char *caddy_user(const struct cell_state *st) {
+        /* In the system profile Caddy runs as Debian's `caddy` user with
+         * CAP_NET_BIND_SERVICE alone; in dev it stays the developer's user
+         * with no capabilities at all (high ports, files in the checkout). */
+        if (strcmp(st->profile, "system") == 0 && getpwnam("caddy"))
+                return "caddy";
+        return NULL;
+}
+
+static uint64_t caddy_capabilities(const struct cell_state *st) {
+        return strcmp(st->profile, "system") == 0 ? (uint64_t)1 << CAP_NET_BIND_SERVICE : 0;
+}
+
+static int caddy_prepare(const struct service_env *env) {
+        const char *user = caddy_user(env->state);
+        int r;
+        if ((r = service_make_dir(env->config_dir, 0750, NULL)) < 0 || (r = service_make_dir(env->data_dir, 0700, user)) < 0 ||
+            (r = service_make_dir(env->run_dir, 0750, user)) < 0)
+                return r;
+        if (user) {
+                /* The proxy must reach picd's api.sock: group access. */
+                struct passwd *pw = getpwnam(user);
+                if (pw && chown(env->state->api_socket, (uid_t)-1, pw->pw_gid) < 0 && errno != ENOENT)
+                        return -errno;
+        }
+        return 0;
+}
+
+static char **caddy_env(const struct service_env *env) {
+        _cleanup_free_ char *home = NULL, *data = NULL, *config = NULL;
+        if (asprintf(&home, "HOME=%s", env->data_dir) < 0 || asprintf(&data, "XDG_DATA_HOME=%s", env->data_dir) < 0 ||
+            asprintf(&config, "XDG_CONFIG_HOME=%s", env->data_dir) < 0)
+                return NULL;
+        return strv_new("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", home, data, config, NULL);
+}
+
+static int caddy_build_command(const struct service_env *env, char ***ret_argv, char ***ret_envp) {
+        _cleanup_free_ char *config = NULL;
+        if (asprintf(&config, "%s/" CADDY_CONFIG, env->config_dir) < 0)
+                return -ENOMEM;
+        char **argv = strv_new(caddy_binary(), "run", "--config", config, "--adapter", "", NULL);
+        char **envp = caddy_env(env);
+        if (!argv || !envp) {
+                strv_free(argv);
+                strv_free(envp);
+                return -ENOMEM;
+        }
+        *ret_argv = argv;
+        *ret_envp = envp;
+        return 0;
+}
+
+static int caddy_check(const struct service_env *env, const char *path, char **ret_message) {
+        char *argv[] = {(char *)caddy_binary(), "validate", "--config", (char *)path, "--adapter", "", NULL};
+        char **envp = caddy_env(env);
+        if (!envp)
+                return -ENOMEM;
+        struct exec_result res;
+        int r = exec_run(argv, envp, CADDY_VALIDATE_TIMEOUT_MS, &res);
+        strv_free(envp);
+        if (r < 0)
+                return r;
+        if (res.exit_code == 0 && !res.timed_out) {
+                exec_result_release(&res);
+                return 0;
+        }
+        /* Caddy prints JSON log lines first; the verdict is the last line. */
+        char *out = res.output;
+        size_t len = strlen(out);
+        while (len && out[len - 1] == '\n')
+                out[--len] = 0;
+        char *last = strrchr(out, '\n');
+        *ret_message = strdup(res.timed_out ? "caddy validate timed out" : last ? last + 1 : out);
+        exec_result_release(&res);
+        return -EINVAL;
+}
+
+static size_t collect(char *data, size_t size, size_t n, void *userdata) {
+        return buf_append(userdata, data, size * n) < 0 ? 0 : size * n;
+}
+
+static int caddy_reload(const struct service_env *env, const char *path, char **ret_message) {
+        _cleanup_free_ char *socket_path = NULL;
+        if (asprintf(&socket_path, "%s/admin.sock", env->run_dir) < 0)
+                return -ENOMEM;
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        _cleanup_buf_ struct buf body = BUF_INIT;
+        char chunk[8192];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+                buf_append(&body, chunk, n);
+        fclose(f);
+
+        CURL *c = curl_easy_init();
+        if (!c)
+                return -ENOMEM;
+        _cleanup_buf_ struct buf answer = BUF_INIT;
+        struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+        headers = curl_slist_append(headers, "Host: pic"); /* matches admin.origins in the rendered config */
+        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path);
+        curl_easy_setopt(c, CURLOPT_URL, "http://pic/load");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, buf_str(&body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body.len);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)CADDY_LOAD_TIMEOUT_MS);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
+        CURLcode rc = curl_easy_perform(c);
+        long status = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_slist_free_all(headers);
+        curl_easy_cleanup(c);
+        if (rc != CURLE_OK) {
+                *ret_message = strdup(curl_easy_strerror(rc));
+                return -EIO;
+        }
+        if (status != 200) {
+                *ret_message = strdup(answer.len ? buf_str(&answer) : "caddy refused the config");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int caddy_probe(const struct service_env *env) {
+        _cleanup_free_ char *socket_path = NULL;
+        if (asprintf(&socket_path, "%s/admin.sock", env->run_dir) < 0)
+                return -ENOMEM;
+        int r = probe_unix_socket(socket_path);
+        if (r < 0)
+                return r;
+        /* The admin API comes up first; ready means the UI port answers. */
+        return probe_tcp_loopback(env->state->port_ui);
+}
+
+static const struct managed_file caddy_files[] = {
+        {CADDY_CONFIG, render_caddy},
+};
+
+const struct service_adapter caddy_adapter = {
+        .name = "caddy",
+        .description = "Reverse proxy and web UI",
+        .files = caddy_files,
+        .n_files = 1,
+        .user = caddy_user,
+        .capabilities = caddy_capabilities,
+        .prepare = caddy_prepare,
+        .build_command = caddy_build_command,
+        .check = caddy_check,
+        .reload = caddy_reload,
+        .probe = caddy_probe,
+        .start_timeout_usec = 15ULL * 1000000,
+        .stop_timeout_usec = 5ULL * 1000000,
+};

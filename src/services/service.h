@@ -1,0 +1,64 @@
+/* A service adapter: everything picd knows about one daemon, in one file
+ * per daemon, listed in the registry (registry.c). The supervisor runs
+ * what build_command says; the reconciler writes `files` into the
+ * service's config directory, checks them with `check`, and applies them
+ * with `reload` (or a restart when there is none). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/buf.h"
+#include "render/render.h"
+
+/* The directories of one service inside the cell. config_dir is managed:
+ * it holds only rendered files, anything else there is removed. */
+struct service_env {
+        const char *cell_dir;
+        const struct cell_state *state; /* the state last rendered */
+        char *config_dir; /* DIR/config/<name> */
+        char *data_dir;   /* DIR/data/<name>: the daemon's own storage */
+        char *run_dir;    /* DIR/run/<name>: its sockets */
+};
+
+struct managed_file {
+        const char *name; /* inside config_dir */
+        int (*render)(const struct cell_state *st, struct buf *out);
+};
+
+struct service_adapter {
+        const char *name;
+        const char *description;
+        const struct managed_file *files;
+        unsigned n_files;
+        /* The user it runs as (NULL: picd's own) and the capabilities it
+         * keeps; both may depend on the profile. */
+        const char *(*user)(const struct cell_state *st);
+        uint64_t (*capabilities)(const struct cell_state *st);
+        /* Creates its directories with the right owners. */
+        int (*prepare)(const struct service_env *env);
+        int (*build_command)(const struct service_env *env, char ***ret_argv, char ***ret_envp);
+        /* The daemon's own checker on a candidate file; NULL: none. On
+         * rejection returns -EINVAL and the checker's words. */
+        int (*check)(const struct service_env *env, const char *path, char **ret_message);
+        /* The cheapest live reload of the file at path; NULL: restart. */
+        int (*reload)(const struct service_env *env, const char *path, char **ret_message);
+        /* 0 when ready; must return quickly. */
+        int (*probe)(const struct service_env *env);
+        uint64_t start_timeout_usec;
+        uint64_t stop_timeout_usec;
+};
+
+extern const struct service_adapter *const service_registry[];
+extern const unsigned service_registry_count;
+
+/* Shared helpers for adapters. */
+char **strv_new(const char *first, ...) __attribute__((sentinel));
+void strv_free(char **v);
+/* 0 when something accepts connections on the unix socket / on
+ * 127.0.0.1:port. */
+int probe_unix_socket(const char *path);
+int probe_tcp_loopback(uint16_t port);
+/* mkdir -p of one level with mode, then chown to user (NULL: leave). */
+int service_make_dir(const char *path, mode_t mode, const char *user);

@@ -1,0 +1,80 @@
+/* Helpers shared by the service adapters. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "services/service.h"
+
+char **strv_new(const char *first, ...) {
+        size_t n = 0;
+        va_list ap;
+        va_start(ap, first);
+        for (const char *s = first; s; s = va_arg(ap, const char *))
+                n++;
+        va_end(ap);
+        char **v = calloc(n + 1, sizeof *v);
+        if (!v)
+                return NULL;
+        size_t i = 0;
+        va_start(ap, first);
+        for (const char *s = first; s; s = va_arg(ap, const char *))
+                if (!(v[i++] = strdup(s))) {
+                        va_end(ap);
+                        strv_free(v);
+                        return NULL;
+                }
+        va_end(ap);
+        return v;
+}
+
+void strv_free(char **v) {
+        if (!v)
+                return;
+        for (char **p = v; *p; p++)
+                free(*p);
+        free(v);
+}
+
+int probe_unix_socket(const char *path) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        return connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ? -errno : 0;
+}
+
+int probe_tcp_loopback(uint16_t port) {
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        /* Loopback connects complete at once or are refused at once. */
+        return connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ? -errno : 0;
+}
+
+int service_make_dir(const char *path, mode_t mode, const char *user) {
+        if (mkdir(path, mode) < 0 && errno != EEXIST)
+                return -errno;
+        if (chmod(path, mode) < 0)
+                return -errno;
+        if (user) {
+                struct passwd *pw = getpwnam(user);
+                if (!pw)
+                        return -ESRCH;
+                if (chown(path, pw->pw_uid, pw->pw_gid) < 0)
+                        return -errno;
+        }
+        return 0;
+}
