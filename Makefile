@@ -17,15 +17,17 @@ FUZZ_SECONDS ?= 15
 
 BUILD_PKGS := gcc meson ninja-build pkg-config python3 libmicrohttpd-dev libjansson-dev \
               libsqlite3-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev
-TEST_PKGS  := $(BUILD_PKGS) libcmocka-dev python3-pytest python3-jsonschema python3-yaml \
-              sqlite3 curl clang-14 libclang-rt-14-dev
-BENCH_PKGS := $(BUILD_PKGS) sqlite3 curl
+# The daemons picd supervises.
+RUN_PKGS   := $(BUILD_PKGS) caddy
+TEST_PKGS  := $(RUN_PKGS) libcmocka-dev python3-pytest python3-jsonschema python3-yaml \
+              sqlite3 curl clang-14 libclang-rt-14-dev chromium
+BENCH_PKGS := $(RUN_PKGS) sqlite3 curl
 COV_PKGS   := $(TEST_PKGS) gcovr
 
 PICD := $(BUILD)/src/picd
 PIC  := $(BUILD)/src/cli/pic
 
-.PHONY: all run build check-deps deps-test setup start stop status logs clean test unit e2e fuzz \
+.PHONY: all run build check-deps deps-test setup start stop status logs clean test unit e2e fuzz webui webui-test \
         test-coverage bench help
 
 all: build
@@ -42,15 +44,34 @@ help:
 	@echo "make clean          remove build directories (the cell in PIC_DIR is kept)"
 
 check-deps:
-	@tools/ensure-packages $(BUILD_PKGS)
+	@tools/ensure-packages $(RUN_PKGS)
+	@command -v node >/dev/null && command -v npm >/dev/null || tools/ensure-packages nodejs npm
 
-deps-test:
+deps-test: check-deps
 	@tools/ensure-packages $(TEST_PKGS)
+
+# The web UI is rebuilt when its sources, its lock file or the API contract
+# changed since the last build.
+WEBUI_SRC := $(shell find webui/src webui/index.html webui/package.json webui/package-lock.json \
+               webui/vite.config.ts webui/tailwind.config.js webui/postcss.config.js webui/tsconfig.json \
+               api/openapi.yaml -type f 2>/dev/null)
+
+webui/node_modules/.package-lock.json: webui/package-lock.json
+	cd webui && npm ci --no-audit --no-fund
+	@touch $@
+
+webui/dist/index.html: webui/node_modules/.package-lock.json $(WEBUI_SRC)
+	cd webui && npm run build
+
+webui: check-deps webui/dist/index.html
+
+webui-test: webui/node_modules/.package-lock.json
+	cd webui && npm test
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) -Dtests=false
 
-build: check-deps $(BUILD)/build.ninja
+build: check-deps $(BUILD)/build.ninja webui/dist/index.html
 	ninja -C $(BUILD)
 
 # A dev cell is created once; an existing one is never touched.
@@ -109,7 +130,7 @@ unit: deps-test $(BUILD_ASAN)/build.ninja
 	ninja -C $(BUILD_ASAN)
 	meson test -C $(BUILD_ASAN) --print-errorlogs
 
-e2e: deps-test $(BUILD_ASAN)/build.ninja
+e2e: deps-test $(BUILD_ASAN)/build.ninja webui/dist/index.html
 	ninja -C $(BUILD_ASAN)
 	PIC_BUILD=$(CURDIR)/$(BUILD_ASAN) $(PY) -m pytest -q tests/e2e
 
@@ -118,7 +139,7 @@ fuzz: deps-test $(BUILD_FUZZ)/build.ninja
 	tests/fuzz/run-fuzz $(BUILD_FUZZ) $(FUZZ_SECONDS)
 
 # e2e last, so that its pytest summary closes the output.
-test: unit fuzz e2e
+test: unit fuzz webui-test e2e
 
 test-coverage:
 	@tools/ensure-packages $(COV_PKGS)
