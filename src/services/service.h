@@ -60,5 +60,8 @@ void strv_free(char **v);
  * 127.0.0.1:port. */
 int probe_unix_socket(const char *path);
 int probe_tcp_loopback(uint16_t port);
+/* 0 when the command (absolute argv[0]) exits 0 within timeout_ms, as
+ * `unbound-control status` or `chronyc tracking` would. */
+int probe_command(char *const argv[], unsigned timeout_ms);
 /* mkdir -p of one level with mode, then chown to user (NULL: leave). */
 int service_make_dir(const char *path, mode_t mode, const char *user);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/exec.h"
 #include "services/service.h"
 
 char **strv_new(const char *first, ...) {
@@ -62,6 +63,16 @@ int probe_tcp_loopback(uint16_t port) {
                 return -errno;
         /* Loopback connects complete at once or are refused at once. */
         return connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ? -errno : 0;
+}
+
+int probe_command(char *const argv[], unsigned timeout_ms) {
+        struct exec_result res;
+        int r = exec_run(argv, NULL, timeout_ms, &res);
+        if (r < 0)
+                return r;
+        bool ok = res.exit_code == 0 && !res.timed_out;
+        exec_result_release(&res);
+        return ok ? 0 : -EAGAIN;
 }
 
 int service_make_dir(const char *path, mode_t mode, const char *user) {

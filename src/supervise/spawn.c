@@ -69,7 +69,16 @@ static _Noreturn void child(const struct spawn_options *o, pid_t parent) {
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || dup2(null, 0) < 0 || dup2(o->stdout_fd, 1) < 0 || dup2(o->stderr_fd, 2) < 0)
                 _exit(126);
-        close_range(3, ~0U, 0);
+        if (o->notify_target_fd > 2) {
+                int target = o->notify_target_fd;
+                if (dup2(o->notify_fd, target) < 0)
+                        _exit(126);
+                if (target > 3)
+                        close_range(3, (unsigned)target - 1, 0);
+                close_range((unsigned)target + 1, ~0U, 0);
+        } else {
+                close_range(3, ~0U, 0);
+        }
 
         if (o->user && become_user(o->user) < 0) {
                 static const char msg[] = "picd: cannot switch to the service's user\n";

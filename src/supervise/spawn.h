@@ -14,6 +14,11 @@ struct spawn_options {
         uint64_t capabilities; /* bit n = capability n; everything else is dropped */
         int stdout_fd;
         int stderr_fd;
+        /* Readiness notification (s6 style): when notify_target_fd > 2, the
+         * pipe end notify_fd becomes that descriptor in the child, which
+         * writes a newline to it once ready. */
+        int notify_fd;
+        int notify_target_fd;
 };
 
 /* Returns 0 with the child's pid and a pidfd for it. */

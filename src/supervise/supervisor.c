@@ -98,6 +98,8 @@ struct supervised {
         sd_event_source *child;
         sd_event_source *timer;
         struct output out[2];
+        int notify_read;              /* our end of the readiness pipe, or -1 */
+        sd_event_source *notify_source;
         struct logring log;
         unsigned restarts;
         unsigned consecutive_failures;
@@ -221,6 +223,47 @@ static int output_open(struct supervised *svc, struct output *o, enum log_stream
         return 0;
 }
 
+/* --- readiness notification ------------------------------------------ */
+
+static void notify_close(struct supervised *svc) {
+        svc->notify_source = sd_event_source_disable_unref(svc->notify_source);
+        if (svc->notify_read >= 0)
+                close(svc->notify_read);
+        svc->notify_read = -1;
+}
+
+static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        (void)s;
+        (void)revents;
+        struct supervised *svc = userdata;
+        char chunk[64];
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        bool ready = n > 0 && memchr(chunk, '\n', (size_t)n);
+        if (n <= 0 || ready)
+                notify_close(svc); /* one notification per start */
+        if (ready)
+                supervised_event(svc, EVENT_READY);
+        return 0;
+}
+
+static int notify_open(struct supervised *svc, int *ret_write_end) {
+        notify_close(svc);
+        int p[2];
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -errno;
+        int r = sd_event_add_io(svc->sup->event, &svc->notify_source, p[0], EPOLLIN, on_notify, svc);
+        if (r < 0) {
+                close(p[0]);
+                close(p[1]);
+                return r;
+        }
+        svc->notify_read = p[0];
+        *ret_write_end = p[1];
+        return 0;
+}
+
 /* --- actions ---------------------------------------------------------- */
 
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata);
@@ -239,18 +282,21 @@ static void record_exit_now(struct supervised *svc, int code, int signal) {
 
 static void do_spawn(struct supervised *svc) {
         char **argv = NULL, **envp = NULL;
-        int out_w = -1, err_w = -1;
+        int out_w = -1, err_w = -1, notify_w = -1;
         int r = svc->spec.build_command(svc->spec.userdata, &argv, &envp);
         if (r == 0)
                 r = output_open(svc, &svc->out[0], LOG_STREAM_STDOUT, &out_w);
         if (r == 0)
                 r = output_open(svc, &svc->out[1], LOG_STREAM_STDERR, &err_w);
+        if (r == 0 && svc->spec.notify_fd > 2)
+                r = notify_open(svc, &notify_w);
         pid_t pid = 0;
         int pidfd = -1;
         if (r == 0) {
                 struct spawn_options o = {
                         .argv = argv, .envp = envp, .user = svc->spec.user,
                         .capabilities = svc->spec.capabilities, .stdout_fd = out_w, .stderr_fd = err_w,
+                        .notify_fd = notify_w, .notify_target_fd = svc->spec.notify_fd,
                 };
                 r = spawn_daemon(&o, &pid, &pidfd);
         }
@@ -258,6 +304,8 @@ static void do_spawn(struct supervised *svc) {
                 close(out_w);
         if (err_w >= 0)
                 close(err_w);
+        if (notify_w >= 0)
+                close(notify_w);
         if (r == 0) {
                 r = sd_event_add_child_pidfd(svc->sup->event, &svc->child, pidfd, WEXITED, on_child, svc);
                 if (r < 0) {
@@ -424,7 +472,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         (void)s;
         struct supervised *svc = userdata;
         if (svc->state == SERVICE_STARTING) {
-                if (svc->spec.probe(svc->spec.userdata) == 0) {
+                if (svc->spec.probe && svc->spec.probe(svc->spec.userdata) == 0) {
                         supervised_event(svc, EVENT_READY);
                         return 0;
                 }
@@ -462,6 +510,7 @@ struct supervisor *supervisor_free(struct supervisor *sup) {
                 }
                 output_close(&svc->out[0]);
                 output_close(&svc->out[1]);
+                notify_close(svc);
                 sd_event_source_disable_unref(svc->timer);
                 logring_release(&svc->log);
                 free(svc);
@@ -487,6 +536,7 @@ int supervisor_add(struct supervisor *sup, const struct supervised_spec *spec, s
         svc->state = SERVICE_DOWN;
         svc->since = now_unix();
         svc->out[0].fd = svc->out[1].fd = -1;
+        svc->notify_read = -1;
         logring_init(&svc->log);
         int r = sd_event_add_time(sup->event, &svc->timer, CLOCK_MONOTONIC, 0, 1000, on_timer, svc);
         if (r < 0) {

@@ -60,8 +60,12 @@ struct supervised_spec {
         uint64_t start_timeout_usec;
         uint64_t stop_timeout_usec;
         int (*build_command)(void *userdata, char ***ret_argv, char ***ret_envp);
-        /* 0 when ready, negative otherwise. Must not block for long. */
+        /* Readiness, one of two ways: a probe polled while starting (a
+         * connect, a command: 0 when ready, must not block for long), or a
+         * notification descriptor (notify_fd > 2: the daemon writes a
+         * newline to that fd once ready, as with s6's notification-fd). */
         int (*probe)(void *userdata);
+        int notify_fd;
         void *userdata;
 };
 
