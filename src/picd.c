@@ -62,6 +62,10 @@ static void on_commit(struct api_context *ctx) {
 
 static void on_all_stopped(void *userdata) {
         struct picd *p = userdata;
+        /* Live log streams end after the services, so that followers see
+         * the daemons' last words. */
+        if (p->ctx.logstreams)
+                logstream_close_all(p->ctx.logstreams);
         sd_event_exit(p->event, 0);
 }
 
@@ -74,12 +78,10 @@ static int on_shutdown_signal(sd_event_source *s, const struct signalfd_siginfo 
                 return 0;
         p->shutting_down = true;
         log_info("Signal %s: stopping services", sigabbrev_np((int)si->ssi_signo));
-        if (p->ctx.logstreams)
-                logstream_close_all(p->ctx.logstreams);
         if (p->runtime)
                 runtime_stop(p->runtime, on_all_stopped, p);
         else
-                sd_event_exit(p->event, 0);
+                on_all_stopped(p);
         return 0;
 }
 

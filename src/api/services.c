@@ -47,7 +47,8 @@ int containers_restart_handler(struct request *req, struct response *resp) {
         return api_reply(resp, 200, supervised_to_json(svc));
 }
 
-static int parse_lines(struct request *req, struct response *resp, unsigned def, unsigned *ret) {
+/* lines=N; min 0 lets a live stream start with new lines only (tail -n 0 -f). */
+static int parse_lines(struct request *req, struct response *resp, unsigned min, unsigned def, unsigned *ret) {
         const char *q = request_query(req, "lines");
         if (!q) {
                 *ret = def;
@@ -56,8 +57,8 @@ static int parse_lines(struct request *req, struct response *resp, unsigned def,
         char *end;
         errno = 0;
         long v = strtol(q, &end, 10);
-        if (errno || *end || end == q || v < 1 || v > LOG_LINES_MAX) {
-                api_error(resp, 400, "lines", "lines must be a number from 1 to %d", LOG_LINES_MAX);
+        if (errno || *end || end == q || v < (long)min || v > LOG_LINES_MAX) {
+                api_error(resp, 400, "lines", "lines must be a number from %u to %d", min, LOG_LINES_MAX);
                 return 1;
         }
         *ret = (unsigned)v;
@@ -67,7 +68,7 @@ static int parse_lines(struct request *req, struct response *resp, unsigned def,
 int services_logs_handler(struct request *req, struct response *resp) {
         struct supervised *svc = find_service(req, resp);
         unsigned n;
-        if (!svc || parse_lines(req, resp, LOG_LINES_DEFAULT, &n))
+        if (!svc || parse_lines(req, resp, 1, LOG_LINES_DEFAULT, &n))
                 return 0;
         struct logring *ring = supervised_log(svc);
         json_t *lines = json_array();
@@ -82,7 +83,7 @@ int services_logs_handler(struct request *req, struct response *resp) {
 int services_logs_stream_handler(struct request *req, struct response *resp) {
         struct supervised *svc = find_service(req, resp);
         unsigned n;
-        if (!svc || parse_lines(req, resp, STREAM_BACKLOG_DEFAULT, &n))
+        if (!svc || parse_lines(req, resp, 0, STREAM_BACKLOG_DEFAULT, &n))
                 return 0;
         int r = logstream_open(req->ctx->logstreams, svc, n, resp);
         if (r == -EBUSY)

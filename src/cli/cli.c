@@ -141,6 +141,13 @@ static int report_transport(const struct cli *cli, int r) {
         case -ETIMEDOUT:
                 fprintf(stderr, "pic: picd did not answer within %ld s at '%s'\n", CLIENT_TIMEOUT_S, sock);
                 return EXIT_UNREACHABLE;
+        case -ECONNRESET:
+                fprintf(stderr, "pic: picd closed the connection in the middle of the stream\n");
+                return EXIT_UNREACHABLE;
+        case -ETIME:
+                fprintf(stderr, "pic: picd sent nothing for %ld s, not even a keepalive; giving up\n",
+                        CLIENT_STREAM_STALL_S);
+                return EXIT_UNREACHABLE;
         case -EACCES:
                 fprintf(stderr, "pic: permission denied opening '%s' (run as root, or set PIC_TOKEN)\n", sock);
                 return EXIT_DENIED;
@@ -166,18 +173,44 @@ static int report_http(const struct cli *cli, long status, const json_t *body) {
         return status == 401 || status == 403 ? EXIT_DENIED : EXIT_FAILED;
 }
 
+int cli_report_failure(const struct cli *cli, int r, long status, const json_t *body) {
+        return r < 0 ? report_transport(cli, r) : report_http(cli, status, body);
+}
+
 int cli_call(struct cli *cli, const char *method, const char *path, json_t *body, json_t **ret_body) {
         _cleanup_json_ json_t *response = NULL;
         long status = 0;
         int r;
 
         r = client_request(&cli->client, method, path, body, &status, &response);
-        if (r < 0)
-                return report_transport(cli, r);
-        if (status < 200 || status >= 300)
-                return report_http(cli, status, response);
+        if (r < 0 || status < 200 || status >= 300)
+                return cli_report_failure(cli, r, status, response);
         *ret_body = TAKE_PTR(response);
         return EXIT_OK;
+}
+
+void cli_format_duration(long long s, char *out, size_t size) {
+        long long d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60;
+
+        if (d > 0)
+                snprintf(out, size, "%lldd %lldh %lldm", d, h, m);
+        else if (h > 0)
+                snprintf(out, size, "%lldh %lldm %llds", h, m, s % 60);
+        else if (m > 0)
+                snprintf(out, size, "%lldm %llds", m, s % 60);
+        else
+                snprintf(out, size, "%llds", s);
+}
+
+void cli_put_text(const char *s, FILE *f) {
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+                        fprintf(f, "\\x%02x", *p);
+                else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* a C1 control, U+0080..U+009F */
+                        fprintf(f, "\\u%04x", *++p);
+                else
+                        fputc(*p, f);
+        }
 }
 
 int parse_int(const char *s, long long min, long long max, long long *ret) {

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cli/client.h"
 #include "common/jsonutil.h"
@@ -59,6 +60,11 @@ int cli_want_args(const char *usage, int argc, char **argv, int want);
  * also prints the error body on stdout, and returns the exit code. */
 int cli_call(struct cli *cli, const char *method, const char *path, json_t *body, json_t **ret_body);
 
+/* How cli_call reports a failure, for callers of client_request or
+ * client_stream: r < 0 is a transport error, else an HTTP status that is not
+ * 2xx with its body (may be NULL). Returns the exit code. */
+int cli_report_failure(const struct cli *cli, int r, long status, const json_t *body);
+
 /* Prints v as indented JSON on stdout ("{}" for NULL); returns 0. */
 int cli_print_json(const json_t *v);
 
@@ -68,6 +74,14 @@ char *strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A JSON value as readable text: a string as is, anything else as compact
  * JSON. Caller frees; NULL only when out of memory. */
 char *cli_value_text(const json_t *v);
+
+/* "45s", "3m 12s", "2h 5m 0s", "4d 3h 12m". */
+void cli_format_duration(long long seconds, char *out, size_t size);
+
+/* Writes text from a daemon or user with its control characters (C0 but
+ * tab, DEL, C1) shown as \xNN or \u00NN, so that it cannot drive the
+ * terminal. */
+void cli_put_text(const char *s, FILE *f);
 
 /* Parses a whole decimal integer in [min, max]; -EINVAL or -ERANGE. */
 int parse_int(const char *s, long long min, long long max, long long *ret);
@@ -101,3 +115,9 @@ int verb_user(struct cli *cli, int argc, char **argv);
 int verb_token(struct cli *cli, int argc, char **argv);
 int verb_revisions(struct cli *cli, int argc, char **argv);
 int verb_rollback(struct cli *cli, int argc, char **argv);
+int verb_logs(struct cli *cli, int argc, char **argv);
+int verb_restart(struct cli *cli, int argc, char **argv);
+
+/* The services table of `pic status` (services.c): name, state, uptime,
+ * restarts, last exit, from a list of API Service objects. */
+void services_table_print(const json_t *services, FILE *f);

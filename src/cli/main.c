@@ -1,6 +1,7 @@
 /* pic: the command line of a PIC cell. This file holds the table of verbs,
  * the global options and the dispatch; each verb group lives in its own
- * file (init.c, status.c, config.c, users.c, tokens.c, revisions.c). */
+ * file (init.c, status.c, config.c, users.c, tokens.c, revisions.c,
+ * logs.c, services.c). */
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -16,7 +17,7 @@ static int verb_help(struct cli *cli, int argc, char **argv);
 
 static const struct verb verbs[] = {
         {"init", verb_init, "Create a new cell directory (local; no picd needed)"},
-        {"status", verb_status, "Show the cell, picd's uptime and pending changes"},
+        {"status", verb_status, "Show the cell, picd's health, pending changes and services"},
         {"config", verb_config, "Show or change the configuration: get, set, pending, discard"},
         {"apply", verb_apply, "Apply the staged changes, with a confirm window"},
         {"confirm", verb_confirm, "Keep the changes applied by `pic apply`"},
@@ -24,6 +25,8 @@ static const struct verb verbs[] = {
         {"token", verb_token, "Manage API tokens: create, list, revoke"},
         {"revisions", verb_revisions, "List the revision history, or show one revision"},
         {"rollback", verb_rollback, "Restore the configuration of an earlier revision"},
+        {"logs", verb_logs, "Show a service's log lines, or follow them with -f"},
+        {"restart", verb_restart, "Restart a service that picd supervises"},
         {"help", verb_help, "Show this help, or a verb's"},
 };
 

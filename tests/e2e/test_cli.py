@@ -1,6 +1,7 @@
 """The `pic` command line against a real picd: every verb, readable and
 --json output, and the exit codes (0 ok, 1 refused, 2 usage, 3 picd not
-reachable, 4 permission denied).
+reachable, 4 permission denied). picd supervises Caddy, so every cell here
+gets free TCP ports of its own for Caddy's listeners (see CliCell.create).
 
 Run with Debian's pytest: /usr/bin/python3 -m pytest tests/e2e/test_cli.py
 PIC_BUILD names the build directory (default <repo>/build-asan). The
@@ -9,11 +10,14 @@ fixtures live here, not in conftest.py, and only unix sockets are used.
 
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -27,12 +31,14 @@ PICD = BUILD / "src" / "picd"
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 STARTUP_TIMEOUT = 10.0
 
-VERBS = ["init", "status", "config", "apply", "confirm", "user", "token", "revisions", "rollback"]
+VERBS = ["init", "status", "config", "apply", "confirm", "user", "token", "revisions", "rollback", "logs",
+         "restart"]
 VERB_PATHS = [
     ["init"], ["status"], ["config"], ["config", "get"], ["config", "set"], ["config", "pending"],
     ["config", "discard"], ["apply"], ["confirm"], ["user"], ["user", "add"], ["user", "list"],
     ["user", "passwd"], ["user", "rm"], ["token"], ["token", "create"], ["token", "list"],
     ["token", "revoke"], ["revisions"], ["revisions", "list"], ["revisions", "show"], ["rollback"],
+    ["logs"], ["restart"],
 ]
 
 
@@ -47,18 +53,85 @@ def _need_binaries(*paths):
                     pytrace=False)
 
 
+def _pic_argv_env(args, dir, env):
+    argv = [str(PIC)] + (["--dir", str(dir)] if dir is not None else []) + [str(a) for a in args]
+    e = {k: v for k, v in os.environ.items() if k not in ("PIC_DIR", "PIC_TOKEN")}
+    e.update(env or {})
+    return argv, e
+
+
+def _no_sanitizer_report(argv, stderr):
+    for mark in SANITIZER_MARKS:
+        assert mark not in stderr, f"{argv}: sanitizer report:\n{stderr}"
+
+
 def pic(*args, dir=None, input=None, env=None, cwd=None, user=None, timeout=60):
     """Runs pic [--dir DIR] ARGS; returns the CompletedProcess. A sanitizer
     report on stderr fails the test whatever the exit code."""
     _need_binaries(PIC)
-    argv = [str(PIC)] + (["--dir", str(dir)] if dir is not None else []) + [str(a) for a in args]
-    e = {k: v for k, v in os.environ.items() if k not in ("PIC_DIR", "PIC_TOKEN")}
-    e.update(env or {})
+    argv, e = _pic_argv_env(args, dir, env)
     p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=e, cwd=cwd, user=user,
                        input=input, stdin=None if input is not None else subprocess.DEVNULL)
-    for mark in SANITIZER_MARKS:
-        assert mark not in p.stderr, f"{argv}: sanitizer report:\n{p.stderr}"
+    _no_sanitizer_report(argv, p.stderr)
     return p
+
+
+class PicFollower:
+    """`pic ... logs -f` running in the background; its stdout lines are
+    collected by a thread, so a test can wait for one with a timeout."""
+
+    def __init__(self, *args, dir):
+        _need_binaries(PIC)
+        self.argv, e = _pic_argv_env(args, dir, None)
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env=e)
+        self.lines = queue.Queue()
+        self.seen = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_line(self, pred, timeout, what):
+        """The first line (from the start) for which pred is true."""
+        for line in self.seen:
+            if pred(line):
+                return line
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{self.argv}: no {what} within {timeout}s; got {self.seen}")
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if pred(line):
+                return line
+
+    def finish(self, sig=None, timeout=10):
+        """Sends sig (None: none, wait for the exit), returns (code, stderr)."""
+        if sig is not None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"{self.argv}: still running {timeout}s after signal {sig}")
+        self.thread.join(5)
+        stderr = self.proc.stderr.read()
+        self.proc.stderr.close()
+        _no_sanitizer_report(self.argv, stderr)
+        return self.proc.returncode, stderr
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def ok(p):
@@ -98,6 +171,13 @@ def wait_until(pred, timeout, what):
         time.sleep(0.1)
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _socket_answers(path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(2)
@@ -121,9 +201,23 @@ class CliCell:
         self.log = self.root / "picd.log"
         self.proc = None
         self.init = None
+        self.ports = {}
 
-    def create(self):
+    def create(self, ui_port=None):
         self.init = as_json(pic("--json", "init", "--dir", self.dir, "--name", "clicell"))
+        # Test setup, not something a user does: picd starts Caddy on ports.ui
+        # and ports.api (8081 and 3000 by default), and cells of parallel tests
+        # would clash there, so each cell gets free ports of its own in the
+        # store before picd first starts. The values are JSON text.
+        self.ports = {"ui": ui_port or free_port(), "api": free_port()}
+        db = sqlite3.connect(self.dir / "cell.db")
+        try:
+            with db:
+                for key, port in self.ports.items():
+                    n = db.execute("UPDATE config SET value = ? WHERE key = ?", (json.dumps(port), f"ports.{key}"))
+                    assert n.rowcount == 1, f"no ports.{key} in the config table"
+        finally:
+            db.close()
 
     def start(self):
         _need_binaries(PICD)
@@ -208,6 +302,16 @@ def test_help_on_every_verb(path, flag, scratch):
     assert p.stderr == ""
 
 
+def test_help_new_verbs():
+    for verb, words in (("logs", ["--lines", "--follow", "--json", "SIGINT", "NDJSON"]),
+                        ("restart", ["--wait", "--json"]),
+                        ("status", ["services", "degraded"])):
+        p = ok(pic(verb, "--help"))
+        for w in words:
+            assert w in p.stdout, (verb, w)
+        assert ok(pic("help", verb)).stdout == p.stdout
+
+
 def test_help_verb():
     p = ok(pic("help", "user"))
     assert "add" in p.stdout and "passwd" in p.stdout
@@ -247,6 +351,17 @@ def test_help_verb():
     ["init"],
     ["init", "--name"],
     ["init", "--name", "x", "--profile", "prod"],
+    ["logs"],
+    ["logs", "caddy", "extra"],
+    ["logs", "caddy", "-n"],
+    ["logs", "caddy", "-n", "many"],
+    ["logs", "caddy", "--lines", ""],
+    ["logs", "caddy", "--follow=yes"],
+    ["logs", "caddy", "-x"],
+    ["logs", "-f"],
+    ["restart"],
+    ["restart", "caddy", "extra"],
+    ["restart", "caddy", "--wait=5"],
 ], ids=lambda a: " ".join(a) or "(none)")
 def test_usage_errors(args, scratch):
     # Usage errors are found before any connection: exit 2 even without picd.
@@ -266,6 +381,10 @@ def test_unreachable(scratch):
     s.close()
     p = fails(pic("user", "list", dir=scratch), 3)
     assert "is picd running?" in p.stderr
+    # The stream of `logs -f` fails the same way.
+    p = fails(pic("logs", "caddy", "-f", dir=scratch), 3)
+    assert "is picd running?" in p.stderr
+    fails(pic("restart", "caddy", dir=scratch), 3)
 
 
 def test_init(scratch):
@@ -319,14 +438,39 @@ def test_init_default_dir(scratch):
 # ---------------------------------------------------------------- against picd
 
 
+def service(cell, name="caddy"):
+    """The Service object of name from `pic --json status`."""
+    services = as_json(cell.pic("--json", "status"))["services"]
+    found = [s for s in services if s["name"] == name]
+    assert len(found) == 1, services
+    return found[0]
+
+
+def wait_ready(cell, name="caddy", timeout=30):
+    return wait_until(lambda: (lambda s: s if s["state"] == "ready" else None)(service(cell, name)), timeout,
+                      f"{name} to be ready\n{cell.log_tail()}")
+
+
 def test_status(cli_cell):
+    wait_ready(cli_cell)
     p = ok(cli_cell.pic("status"))
     assert "clicell.cell" in p.stdout
     for key in ("profile:", "vpn address:", "ip range:", "revision:", "picd:", "pending:"):
         assert key in p.stdout, key
     assert "10.0.0.1/24" in p.stdout and "172.20.0.0/24" in p.stdout and " up " in p.stdout
+    assert "health:           ok" in p.stdout
+    # The services table sits below the rest.
+    head, _, services = p.stdout.partition("\n\n")
+    assert "cell:" in head and "SERVICE" not in head
+    rows = table(services)
+    assert rows[0] == ["SERVICE", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"]
+    caddy = [r for r in rows[1:] if r[0] == "caddy"]
+    assert len(caddy) == 1 and caddy[0][1] == "ready" and caddy[0][3].isdigit(), rows
     j = as_json(cli_cell.pic("--json", "status"))
-    assert j["health"]["status"] == "ok"
+    assert set(j) == {"health", "config", "pending", "services"}
+    assert j["health"]["status"] == "ok" and j["health"]["services"]["caddy"] == "ready"
+    svc = [s for s in j["services"] if s["name"] == "caddy"][0]
+    assert svc["state"] == "ready" and isinstance(svc["pid"], int) and isinstance(svc["uptime_s"], int)
     assert j["config"]["cell_name"] == "clicell"
     assert "changes" in j["pending"]
     # PIC_DIR works like --dir; --json also after the verb.
@@ -343,7 +487,7 @@ def test_config_get(cli_cell):
     assert ok(cli_cell.pic("config", "get", "ports.dns")).stdout == "5353\n"
     assert ok(cli_cell.pic("config", "get", "profile")).stdout == "dev\n"
     j = as_json(cli_cell.pic("--json", "config", "get"))
-    assert j["ports"]["api"] == 3000 and isinstance(j["revision"], int)
+    assert j["ports"]["api"] == cli_cell.ports["api"] and isinstance(j["revision"], int)
     assert as_json(cli_cell.pic("--json", "config", "get", "ports"))["dns"] == 5353
     p = fails(cli_cell.pic("config", "get", "nope"), 1)
     assert "nope" in p.stderr
@@ -582,3 +726,145 @@ def test_stopped_picd_is_exit_3(scratch):
     c.stop()
     p = fails(c.pic("status"), 3)
     assert "is picd running?" in p.stderr
+
+
+# ---------------------------------------------------------------- services
+
+
+def test_logs(cli_cell):
+    c = cli_cell
+    wait_ready(c)
+    p = ok(c.pic("logs", "caddy", "-n", "5"))
+    lines = p.stdout.splitlines()
+    assert 1 <= len(lines) <= 5, lines
+    for line in lines:
+        when, stream, _ = (line.split(None, 2) + ["", ""])[:3]
+        assert when.endswith("Z") and stream in ("stdout", "stderr", "picd"), line
+    assert len(ok(c.pic("logs", "caddy", "--lines", "1")).stdout.splitlines()) == 1
+    # Without -n: picd's default, at most 100.
+    assert 1 <= len(ok(c.pic("logs", "caddy")).stdout.splitlines()) <= 100
+
+    j = as_json(c.pic("--json", "logs", "caddy", "-n", "5"))
+    assert j["service"] == "caddy" and 1 <= len(j["lines"]) <= 5
+    assert set(j["lines"][0]) == {"time", "stream", "text"}
+    assert as_json(c.pic("logs", "--json", "caddy", "-n", "2"))["lines"] == j["lines"][-2:]
+
+    # The range is picd's to refuse, with the field.
+    p = fails(c.pic("logs", "caddy", "-n", "0"), 1)
+    assert "(field: lines)" in p.stderr
+    fails(c.pic("logs", "caddy", "-n", "1001"), 1)
+    p = fails(c.pic("logs", "nosuch"), 1)
+    assert "nosuch" in p.stderr and p.stderr.startswith("pic: ")
+    p = fails(c.pic("logs", "nosuch", "-f"), 1)
+    assert "nosuch" in p.stderr
+    p = fails(c.pic("--json", "logs", "nosuch", "-f"), 1)
+    assert json.loads(p.stdout)["error"]["code"] == "not_found"
+    fails(c.pic("logs", "caddy", "-f", "-n", "0"), 1)
+    # Path tricks stay a service name.
+    fails(c.pic("logs", "../health"), 1)
+
+
+def test_logs_follow_sees_restart(cli_cell):
+    c = cli_cell
+    wait_ready(c)
+    text = PicFollower("logs", "caddy", "-f", "-n", "1", dir=c.dir)
+    ndjson = PicFollower("--json", "logs", "caddy", "--follow", "--lines", "3", dir=c.dir)
+    try:
+        # The backlog comes first: then the stream is open.
+        text.wait_line(lambda l: True, 10, "backlog line")
+        ndjson.wait_line(lambda l: True, 10, "backlog line")
+
+        p = ok(c.pic("restart", "caddy"))
+        assert p.stdout.startswith("caddy: ")
+        line = text.wait_line(lambda l: "restart requested by" in l, 5, "'restart requested by' line")
+        assert line.split()[1] == "picd", line
+        line = ndjson.wait_line(lambda l: "restart requested by" in l, 5, "'restart requested by' line")
+        obj = json.loads(line)
+        assert obj["stream"] == "picd" and obj["text"].startswith("restart requested by")
+        for l in ndjson.seen:
+            assert set(json.loads(l)) == {"time", "stream", "text"}, l
+
+        # Both end cleanly on a signal.
+        code, stderr = text.finish(signal.SIGINT)
+        assert code == 0, stderr
+        code, stderr = ndjson.finish(signal.SIGTERM)
+        assert code == 0, stderr
+    finally:
+        text.kill()
+        ndjson.kill()
+    wait_ready(c)
+
+
+def test_restart(cli_cell):
+    c = cli_cell
+    before = wait_ready(c)
+    p = ok(c.pic("restart", "caddy"))
+    assert p.stdout.startswith("caddy: ") and "ready" not in p.stdout, p.stdout
+    after = wait_ready(c)
+    assert after["restarts"] >= before["restarts"] + 1 >= 1
+    assert after["pid"] != before["pid"]
+    assert after["last_exit"] is not None
+    rows = table(ok(c.pic("status")).stdout.partition("\n\n")[2])
+    caddy = [r for r in rows if r[0] == "caddy"][0]
+    assert caddy[1] == "ready" and int(caddy[3]) >= 1 and caddy[4] != "-", rows
+
+    # --wait returns once it is ready again; --json prints the Service.
+    p = ok(c.pic("restart", "caddy", "--wait"))
+    assert p.stdout.splitlines()[-1].startswith("caddy: ready (pid "), p.stdout
+    j = as_json(c.pic("--json", "restart", "--wait", "caddy"))
+    assert j["name"] == "caddy" and j["state"] == "ready"
+    j = as_json(c.pic("--json", "restart", "caddy"))
+    assert j["name"] == "caddy" and j["state"] in ("stopping", "starting", "ready", "down")
+    wait_ready(c)
+
+
+def test_restart_unknown(cli_cell):
+    p = fails(cli_cell.pic("restart", "nosuch"), 1)
+    assert p.stderr.startswith("pic: ") and "nosuch" in p.stderr
+    p = fails(cli_cell.pic("--json", "restart", "nosuch"), 1)
+    assert json.loads(p.stdout)["error"]["code"] == "not_found"
+    fails(cli_cell.pic("restart", "a/b"), 1)
+
+
+def test_follow_ends_with_picd(scratch):
+    # picd ends its streams when it stops: the follower exits 0 and says so.
+    c = CliCell(scratch)
+    c.create()
+    c.start()
+    f = None
+    try:
+        f = PicFollower("logs", "caddy", "-f", dir=c.dir)
+        f.wait_line(lambda l: True, 10, "backlog line")
+        c.stop()
+        code, stderr = f.finish(timeout=15)
+        assert code == 0, stderr
+        assert "ended the log stream" in stderr
+    finally:
+        if f:
+            f.kill()
+        c.stop()
+
+
+def test_status_degraded_is_exit_0(scratch):
+    # Caddy cannot bind its UI port, so it is not ready: the cell is
+    # degraded, which status shows but does not fail on.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        c = CliCell(scratch)
+        c.create(ui_port=blocker.getsockname()[1])
+        c.start()
+        try:
+            wait_until(lambda: as_json(c.pic("--json", "status"))["health"]["status"] == "degraded", 20,
+                       "a degraded health")
+            p = ok(c.pic("status"))
+            assert "health:           DEGRADED: caddy is " in p.stdout, p.stdout
+            rows = table(p.stdout.partition("\n\n")[2])
+            caddy = [r for r in rows if r[0] == "caddy"][0]
+            assert caddy[1] != "ready", rows
+            j = as_json(c.pic("--json", "status"))
+            assert j["health"]["services"]["caddy"] != "ready"
+            # Its logs say why.
+            assert ok(c.pic("logs", "caddy", "-n", "50")).stdout
+        finally:
+            c.stop()
