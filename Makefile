@@ -21,7 +21,7 @@ BUILD_PKGS := gcc meson ninja-build pkg-config python3 libmicrohttpd-dev libjans
 RUN_PKGS   := $(BUILD_PKGS) caddy
 TEST_PKGS  := $(RUN_PKGS) libcmocka-dev python3-pytest python3-jsonschema python3-yaml \
               sqlite3 curl clang-14 libclang-rt-14-dev chromium
-BENCH_PKGS := $(RUN_PKGS) sqlite3 curl
+BENCH_PKGS := $(RUN_PKGS) sqlite3 curl wrk
 COV_PKGS   := $(TEST_PKGS) gcovr
 
 PICD := $(BUILD)/src/picd

@@ -74,12 +74,27 @@ int exec_run(char *const argv[], char *const envp[], unsigned timeout_ms, struct
         }
         close(pipefd[0]);
 
+        /* The child may close its output and go on: the deadline holds for
+         * the exit too. */
         int status;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR) {
+        for (;;) {
+                pid_t w = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
+                if (w == pid)
+                        break;
+                if (w < 0 && errno != EINTR) {
                         buf_release(&out);
                         return -errno;
                 }
+                if (w == 0 && now_monotonic_usec() >= deadline) {
+                        timed_out = true;
+                        kill(pid, SIGKILL);
+                        continue;
+                }
+                if (w == 0) {
+                        struct timespec pause = {.tv_nsec = 5 * 1000 * 1000};
+                        nanosleep(&pause, NULL);
+                }
+        }
         *ret = (struct exec_result){
                 .exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1,
                 .signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0,

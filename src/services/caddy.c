@@ -1,7 +1,6 @@
 /* Caddy: the cell's front door. picd renders its JSON config, checks it
  * with `caddy validate`, and loads changes through Caddy's admin API on a
  * unix socket (POST /load): no restart, no TCP admin port. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <pwd.h>
@@ -14,6 +13,7 @@
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/exec.h"
+#include "common/unixhttp.h"
 #include "services/service.h"
 
 #define CADDY_CONFIG "caddy.json"
@@ -111,10 +111,6 @@ static int caddy_check(const struct service_env *env, const char *path, char **r
         return -EINVAL;
 }
 
-static size_t collect(char *data, size_t size, size_t n, void *userdata) {
-        return buf_append(userdata, data, size * n) < 0 ? 0 : size * n;
-}
-
 static int caddy_reload(const struct service_env *env, const char *path, char **ret_message) {
         _cleanup_free_ char *socket_path = NULL;
         if (asprintf(&socket_path, "%s/admin.sock", env->run_dir) < 0)
@@ -129,32 +125,26 @@ static int caddy_reload(const struct service_env *env, const char *path, char **
                 buf_append(&body, chunk, n);
         fclose(f);
 
-        CURL *c = curl_easy_init();
-        if (!c)
-                return -ENOMEM;
-        _cleanup_buf_ struct buf answer = BUF_INIT;
-        struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-        headers = curl_slist_append(headers, "Host: pic"); /* matches admin.origins in the rendered config */
-        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, socket_path);
-        curl_easy_setopt(c, CURLOPT_URL, "http://pic/load");
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, buf_str(&body));
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body.len);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)CADDY_LOAD_TIMEOUT_MS);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer);
-        CURLcode rc = curl_easy_perform(c);
-        long status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        curl_slist_free_all(headers);
-        curl_easy_cleanup(c);
-        if (rc != CURLE_OK) {
-                *ret_message = strdup(curl_easy_strerror(rc));
-                return -EIO;
+        struct unixhttp_request req = {
+                .socket_path = socket_path,
+                .method = "POST",
+                .path = "/load",
+                .host = "pic", /* matches admin.origins in the rendered config */
+                .content_type = "application/json",
+                .body = buf_str(&body),
+                .body_len = body.len,
+                .timeout_ms = CADDY_LOAD_TIMEOUT_MS,
+        };
+        int status;
+        _cleanup_free_ char *answer = NULL;
+        int r = unixhttp_request(&req, &status, &answer);
+        if (r < 0) {
+                if (asprintf(ret_message, "caddy's admin API did not answer: %s", strerror(-r)) < 0)
+                        *ret_message = NULL;
+                return r;
         }
         if (status != 200) {
-                *ret_message = strdup(answer.len ? buf_str(&answer) : "caddy refused the config");
+                *ret_message = strdup(answer && *answer ? answer : "caddy refused the config");
                 return -EINVAL;
         }
         return 0;

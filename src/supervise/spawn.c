@@ -18,12 +18,25 @@
 #define CAP_LAST_CAP_KNOWN 63
 #endif
 
-/* Keeps exactly `caps` in the bounding, permitted, effective, inheritable
- * and ambient sets. Runs in the child, after the uid change. */
-static int limit_capabilities(uint64_t caps) {
+/* Shrinks the bounding set to `caps`, so nothing the daemon executes can
+ * gain more. Needs CAP_SETPCAP: runs before the uid change. A picd that
+ * is not root has no capabilities to hand down, and no CAP_SETPCAP to
+ * drop them with; that is fine. */
+static int limit_bounding_set(uint64_t caps) {
         for (int c = 0; c <= CAP_LAST_CAP_KNOWN; c++)
-                if (!(caps & ((uint64_t)1 << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+                if (!(caps & ((uint64_t)1 << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)
+                                break; /* past the kernel's last capability */
+                        if (errno == EPERM && geteuid() != 0)
+                                return 0;
                         return -errno;
+                }
+        return 0;
+}
+
+/* Keeps exactly `caps` in the permitted, effective, inheritable and ambient
+ * sets. Runs after the uid change. */
+static int limit_capabilities(uint64_t caps) {
         struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
         struct __user_cap_data_struct data[2] = {
                 {.effective = (uint32_t)caps, .permitted = (uint32_t)caps, .inheritable = (uint32_t)caps},
@@ -71,7 +84,8 @@ static _Noreturn void child(const struct spawn_options *o, pid_t parent) {
                 _exit(126);
         if (o->notify_target_fd > 2) {
                 int target = o->notify_target_fd;
-                if (dup2(o->notify_fd, target) < 0)
+                /* dup2 onto itself keeps O_CLOEXEC: clear it by hand then. */
+                if (o->notify_fd == target ? fcntl(target, F_SETFD, 0) < 0 : dup2(o->notify_fd, target) < 0)
                         _exit(126);
                 if (target > 3)
                         close_range(3, (unsigned)target - 1, 0);
@@ -80,6 +94,11 @@ static _Noreturn void child(const struct spawn_options *o, pid_t parent) {
                 close_range(3, ~0U, 0);
         }
 
+        if (limit_bounding_set(o->capabilities) < 0) {
+                static const char msg[] = "picd: cannot limit the service's capability bounding set\n";
+                (void)!write(2, msg, sizeof msg - 1);
+                _exit(126);
+        }
         if (o->user && become_user(o->user) < 0) {
                 static const char msg[] = "picd: cannot switch to the service's user\n";
                 (void)!write(2, msg, sizeof msg - 1);

@@ -281,6 +281,12 @@ static void record_exit_now(struct supervised *svc, int code, int signal) {
 }
 
 static void do_spawn(struct supervised *svc) {
+        if (svc->sup->stopping_all) {
+                /* A backoff timer that fires while the cell shuts down. */
+                sd_event_source_set_enabled(svc->timer, SD_EVENT_OFF);
+                set_state(svc, SERVICE_DOWN);
+                return;
+        }
         char **argv = NULL, **envp = NULL;
         int out_w = -1, err_w = -1, notify_w = -1;
         int r = svc->spec.build_command(svc->spec.userdata, &argv, &envp);
@@ -401,8 +407,8 @@ static void run_action(struct supervised *svc, enum action a) {
                 handle_exit(svc);
                 break;
         case ACT_START_TIMEOUT:
-                supervised_note(svc, "not ready after %llu s: killing it",
-                                (unsigned long long)(svc->spec.start_timeout_usec / 1000000));
+                supervised_note(svc, "not ready after %llu ms: killing it",
+                                (unsigned long long)(svc->spec.start_timeout_usec / 1000));
                 send_signal(svc, SIGKILL);
                 break;
         case ACT_TERM_RESTART:
@@ -612,7 +618,9 @@ void supervisor_stop_all(struct supervisor *sup, supervisor_stopped_cb cb, void 
                 if (svc->state != SERVICE_DOWN)
                         return;
         }
-        if (supervisor_all_down(sup)) {
+        /* Everything went down at once (backoff, failed): report here,
+         * unless the last supervised_event above already did. */
+        if (sup->stopping_all && supervisor_all_down(sup)) {
                 sup->stopping_all = false;
                 if (cb)
                         cb(userdata);
