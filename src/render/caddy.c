@@ -127,13 +127,16 @@ int render_caddy(const struct cell_state *st, struct buf *out) {
 
         /* admin.origins: on a unix socket Caddy 2.6 otherwise accepts only an
          * empty Host; picd sends "Host: pic". persist=false keeps Caddy from
-         * writing autosave.json: the rendered file is the only truth. */
+         * writing autosave.json: the rendered file is the only truth.
+         * grace_period: a stop or a reload waits at most this long for open
+         * requests; a live log stream never ends by itself, and without a
+         * limit Caddy would hold a restart until picd's SIGKILL. */
         _cleanup_json_ json_t *root = json_pack(
-                "{s:{s:s, s:[s], s:{s:b}}, s:{s:s, s:s}, s:{s:{s:{s:{s:s}, s:{s:s}}}}, s:{s:{s:O}}}",
+                "{s:{s:s, s:[s], s:{s:b}}, s:{s:s, s:s}, s:{s:{s:{s:{s:s}, s:{s:s}}}}, s:{s:{s:O, s:s}}}",
                 "admin", "listen", admin_listen, "origins", "pic", "config", "persist", 0,
                 "storage", "module", "file_system", "root", st->caddy_data_dir,
                 "logging", "logs", "default", "writer", "output", "stderr", "encoder", "format", "json",
-                "apps", "http", "servers", servers);
+                "apps", "http", "servers", servers, "grace_period", "1s");
         if (!root)
                 return -ENOMEM;
 

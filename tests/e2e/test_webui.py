@@ -1,0 +1,198 @@
+"""The web UI in a real browser: Debian's Chromium, driven by playwright-core
+(webui/e2e/flows.mjs), against a real cell whose Caddy serves webui/dist and
+proxies /api and /health to picd (on the cell's ports.ui: 8081 in the dev
+profile; a free loopback port of its own here, see Cell.init). Each test runs
+one flow and then checks the cell's state through the API itself.
+
+Needs node, webui/node_modules (npm ci), webui/dist (npm run build) and
+/usr/bin/chromium; a missing one fails the test with the command to run.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ADMIN, ADMIN_PASSWORD, REPO, Cell, UnixHTTPConnection, wait_for
+
+WEBUI = REPO / "webui"
+DIST = Path(os.environ.get("PIC_WEBUI_DIST") or WEBUI / "dist")
+FLOWS = WEBUI / "e2e" / "flows.mjs"
+CHROMIUM = os.environ.get("PIC_CHROMIUM", "/usr/bin/chromium")
+CELL_NAME = "test"
+NEW_DOMAIN = "home.example"
+FLOW_TIMEOUT = 150
+
+
+def _prerequisites():
+    """What is missing to run the browser flows, as commands to run."""
+    missing = []
+    if shutil.which("node") is None:
+        missing.append("node is not installed (apt-get install nodejs npm)")
+    if not (WEBUI / "node_modules" / "playwright-core").is_dir():
+        missing.append("webui/node_modules lacks playwright-core (cd webui && npm ci)")
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"{CHROMIUM} is missing (apt-get install chromium)")
+    if not (DIST / "index.html").is_file():
+        missing.append(f"{DIST}/index.html is missing (cd webui && npm run build)")
+    return missing
+
+
+def _health(cell):
+    conn = UnixHTTPConnection(cell.api_sock, timeout=2)
+    try:
+        conn.request("GET", "/health")
+        r = conn.getresponse()
+        return json.loads(r.read()) if r.status == 200 else None
+    except (OSError, ValueError):
+        return None
+    finally:
+        conn.close()
+
+
+def _caddy_ready(cell):
+    h = _health(cell)
+    return h is not None and (h.get("services") or {}).get("caddy") == "ready"
+
+
+def _ui_serves_index(url):
+    try:
+        with urllib.request.urlopen(url + "/", timeout=2) as r:
+            return r.status == 200 and b'<div id="root">' in r.read()
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def ui_cell(request):
+    """A fresh cell `test` whose Caddy serves the built UI (cell.ui_url)."""
+    missing = _prerequisites()
+    if missing:
+        pytest.fail("the web UI tests cannot run:\n  " + "\n  ".join(missing), pytrace=False)
+
+    root = Path(tempfile.mkdtemp(prefix="pic-e2e-ui-", dir="/tmp"))
+    shots = Path(tempfile.mkdtemp(prefix="pic-webui-shots-", dir="/tmp"))
+    cell = Cell(root)
+    cell.env["PIC_WEBUI_DIST"] = str(DIST)
+    failed = False
+    try:
+        cell.init(CELL_NAME)
+        cell.start()
+        cell.ui_url = f"http://127.0.0.1:{cell.ui_port}"
+        try:
+            wait_for(lambda: _caddy_ready(cell), 20, 0.1, "caddy ready in GET /health")
+            wait_for(lambda: _ui_serves_index(cell.ui_url), 10, 0.1, f"{cell.ui_url}/ to serve webui/dist")
+        except AssertionError as e:
+            pytest.fail(f"{e}\nhealth: {_health(cell)}\n{cell.log_tail()}", pytrace=False)
+        cell.shots = shots
+        yield cell
+        failed = request.session.testsfailed > 0
+    finally:
+        if cell.running():
+            cell.shutdown()
+        shutil.rmtree(root, ignore_errors=True)
+        if failed:
+            print(f"screenshots kept in {shots}")
+        else:
+            shutil.rmtree(shots, ignore_errors=True)
+
+
+def run_flow(cell, name, *args):
+    """Runs one browser flow; returns what it saw, or fails with its error and screenshot."""
+    env = dict(os.environ, PIC_E2E_PASSWORD=ADMIN_PASSWORD, PIC_CHROMIUM=CHROMIUM)
+    argv = ["node", str(FLOWS), "--base", cell.ui_url, "--flow", name, "--shots", str(cell.shots), "--user", ADMIN, *args]
+    started = time.monotonic()
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=FLOW_TIMEOUT, env=env,
+                           stdin=subprocess.DEVNULL, cwd=WEBUI)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"flow {name}: no result after {FLOW_TIMEOUT}s\nstderr: {e.stderr}\n{cell.log_tail(40)}",
+                    pytrace=False)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    assert lines, (f"flow {name} printed no result (exit {p.returncode})\nstdout: {p.stdout[-2000:]}\n"
+                   f"stderr: {p.stderr[-2000:]}")
+    result = json.loads(lines[-1])
+    if not result.get("ok") or p.returncode != 0:
+        pytest.fail(f"flow {name} failed after {time.monotonic() - started:.1f}s: {result.get('error')}\n"
+                    f"url: {result.get('url')}\nseen: {json.dumps(result.get('seen'))}\n"
+                    f"browser console: {result.get('console_errors')}\n"
+                    f"screenshot: {result.get('screenshot')}\n{cell.log_tail(40)}", pytrace=False)
+    assert Path(result["screenshot"]).is_file(), f"flow {name}: no screenshot at {result['screenshot']}"
+    return result["seen"]
+
+
+def caddy_status(cell):
+    services = cell.control().get("/api/services/status", expect=200).json["services"]
+    return next(s for s in services if s["name"] == "caddy")
+
+
+def revisions(cell, limit=20):
+    return cell.control().get(f"/api/revisions?limit={limit}", expect=200).json["revisions"]
+
+
+# The flows run in this order: each starts by logging in; later ones build on
+# the cell state the earlier ones left.
+
+
+def test_login_shows_every_area(ui_cell):
+    seen = run_flow(ui_cell, "login")
+    assert seen["nav"] == ["Dashboard", "Services", "Settings", "Users", "API tokens", "Revisions"]
+
+
+def test_dashboard_shows_cell_and_caddy_ready(ui_cell):
+    seen = run_flow(ui_cell, "dashboard", "--expect-cell", f"{CELL_NAME}.cell", "--service", "caddy")
+    assert seen["cell"] == f"{CELL_NAME}.cell"
+    assert seen["state"] == "ready"
+
+
+def test_live_log_receives_new_lines(ui_cell):
+    before = caddy_status(ui_cell)
+    seen = run_flow(ui_cell, "live_log", "--service", "caddy")
+    assert seen["lines_before"] > 0
+    assert seen["trigger_status"] == 200, seen
+    assert seen["new_lines"], seen
+    # The trigger was a restart: the line picd writes for it reached the open view.
+    assert any("restart" in line for line in seen["new_lines"]), seen["new_lines"]
+    wait_for(lambda: caddy_status(ui_cell)["state"] == "ready" and caddy_status(ui_cell)["pid"] != before["pid"],
+             30, 0.2, "caddy ready again after the restart")
+
+
+def test_restart_service_comes_back_ready(ui_cell):
+    seen = run_flow(ui_cell, "restart", "--service", "caddy")
+    assert seen["pid_after"] != seen["pid_before"]
+    s = caddy_status(ui_cell)
+    assert s["state"] == "ready"
+    assert str(s["pid"]) == seen["pid_after"]
+
+
+def test_apply_pending_change_and_confirm(ui_cell):
+    assert ui_cell.config()["domain"] == "cell"
+    seen = run_flow(ui_cell, "apply_confirm", "--domain", NEW_DOMAIN)
+    assert (seen["pending_from"], seen["pending_to"]) == ("cell", NEW_DOMAIN)
+    first, second = seen["countdown"]
+    assert first != second, "the countdown did not move"
+    assert seen["header"] == f"{CELL_NAME}.{NEW_DOMAIN}"
+    # Confirmed for real: nothing waits, and the change stays.
+    pending = ui_cell.control().get("/api/config/pending", expect=200).json
+    assert pending == {"changes": {}, "confirm": None}
+    assert ui_cell.config()["domain"] == NEW_DOMAIN
+    assert any(r["summary"].startswith("apply staged changes") for r in revisions(ui_cell))
+
+
+def test_rollback_restores_earlier_revision(ui_cell):
+    assert ui_cell.config()["domain"] == NEW_DOMAIN
+    seen = run_flow(ui_cell, "rollback", "--rollback-to", "1")
+    assert seen["diff_rows"] > 0
+    assert seen["domain_after"] == "cell"
+    assert seen["header"] == f"{CELL_NAME}.cell"
+    cfg = ui_cell.config()
+    assert cfg["domain"] == "cell"
+    newest = revisions(ui_cell, 1)[0]
+    assert newest["number"] == seen["new_revision"] == cfg["revision"]
+    assert "rollback" in newest["summary"] and "1" in newest["summary"], newest["summary"]

@@ -1,0 +1,274 @@
+// Browser flows of the web UI, driven with playwright-core and Debian's
+// Chromium. tests/e2e/test_webui.py runs one flow per invocation against a
+// real cell behind Caddy and checks the cell's state through the API itself.
+//
+//   node webui/e2e/flows.mjs --base http://127.0.0.1:8081 --flow login --shots DIR
+//        [--user admin] [--expect-cell test.cell] [--domain home.example]
+//        [--service caddy] [--rollback-to 1]
+// The password comes from the environment (PIC_E2E_PASSWORD). The outcome
+// is one JSON line on stdout: {"flow","ok","error"?,"screenshot","seen":{...}};
+// the exit status is 0 when the flow passed.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const { values: opt } = parseArgs({
+  options: {
+    base: { type: 'string', default: 'http://127.0.0.1:8081' },
+    flow: { type: 'string' },
+    shots: { type: 'string', default: tmpdir() },
+    user: { type: 'string', default: 'admin' },
+    'expect-cell': { type: 'string', default: '' },
+    domain: { type: 'string', default: 'home.example' },
+    service: { type: 'string', default: 'caddy' },
+    'rollback-to': { type: 'string', default: '1' },
+    chromium: { type: 'string', default: process.env.PIC_CHROMIUM || '/usr/bin/chromium' },
+    timeout: { type: 'string', default: '20000' },
+  },
+});
+
+const PASSWORD = process.env.PIC_E2E_PASSWORD;
+const T = Number(opt.timeout);
+const seen = {};
+
+function check(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function text(locator) {
+  return ((await locator.textContent({ timeout: T })) ?? '').trim();
+}
+
+/** Polls fn until it returns a truthy value; fails with `what` after `ms`. */
+async function until(fn, what, ms = T, every = 200) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+async function login(page) {
+  await page.goto(`${opt.base}/`, { waitUntil: 'domcontentloaded' });
+  // Not signed in: the app sends us to the login page.
+  await page.waitForURL(/\/login$/, { timeout: T });
+  await page.getByLabel('Username').fill(opt.user);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor({ timeout: T });
+}
+
+async function serviceRow(page, name) {
+  return page.locator(`tr[data-service="${name}"]`);
+}
+
+const FLOWS = {
+  async login(page) {
+    await login(page);
+    check(new URL(page.url()).pathname === '/', `after login the URL is ${page.url()}`);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    seen.nav = (await nav.getByRole('link').allTextContents()).map((s) => s.trim());
+    for (const label of ['Dashboard', 'Services', 'Settings', 'Users', 'API tokens', 'Revisions'])
+      check(seen.nav.includes(label), `navigation lacks ${label}: ${seen.nav}`);
+  },
+
+  async dashboard(page) {
+    await login(page);
+    const fqdn = page.getByTestId('cell-fqdn');
+    await fqdn.waitFor({ timeout: T });
+    seen.cell = await text(fqdn);
+    if (opt['expect-cell']) check(seen.cell === opt['expect-cell'], `cell name is '${seen.cell}', expected '${opt['expect-cell']}'`);
+    const row = await serviceRow(page, opt.service);
+    await until(async () => (await text(row.locator('[data-state]'))) === 'ready', `${opt.service} ready on the dashboard`);
+    seen.state = await text(row.locator('[data-state]'));
+    seen.uptime = await text(row.getByTestId('uptime'));
+  },
+
+  async live_log(page) {
+    await login(page);
+    await page.getByRole('link', { name: 'Services' }).click();
+    await page.getByRole('button', { name: `Show the log of ${opt.service}` }).click();
+    const log = page.getByRole('log', { name: `Log of ${opt.service}` });
+    await log.waitFor({ timeout: T });
+    await until(async () => (await text(page.getByTestId('log-status'))) === 'Live', 'the log stream to be live');
+    await until(async () => (await log.locator('li').count()) > 0 && !(await text(log)).includes('No log lines yet'), 'the first log lines');
+    const before = await log.locator('li').allTextContents();
+    seen.lines_before = before.length;
+    // A new line while we watch: ask for a restart through the API (from the
+    // page, with its session and CSRF token), without reloading the page.
+    const status = await page.evaluate(async (name) => {
+      const r = await fetch(`/api/containers/${name}/restart`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'X-CSRF-Token': sessionStorage.getItem('pic.csrf') ?? '' },
+      }).catch(() => null);
+      return r ? r.status : 0;
+    }, opt.service);
+    seen.trigger_status = status;
+    const known = new Set(before);
+    const fresh = await until(async () => {
+      const now = await log.locator('li').allTextContents();
+      const added = now.filter((l) => !known.has(l));
+      return added.length ? added : null;
+    }, 'a new log line to arrive in the open view', 30000);
+    seen.new_lines = fresh.slice(0, 5);
+    await until(async () => (await text(page.getByTestId('log-status'))) === 'Live', 'the log stream to be live again');
+  },
+
+  async restart(page) {
+    await login(page);
+    await page.getByRole('link', { name: 'Services' }).click();
+    const row = await serviceRow(page, opt.service);
+    await until(async () => (await text(row.locator('[data-state]'))) === 'ready', `${opt.service} ready before the restart`);
+    const pidBefore = await text(row.locator('td').nth(3));
+    seen.pid_before = pidBefore;
+    await page.getByRole('button', { name: `Restart ${opt.service}` }).click();
+    // The outcome is announced; then the service is ready again with a new process.
+    await page.getByRole('status').filter({ hasText: opt.service }).first().waitFor({ timeout: T });
+    await until(async () => {
+      const state = await text(row.locator('[data-state]'));
+      const pid = await text(row.locator('td').nth(3));
+      seen.pid_after = pid;
+      return state === 'ready' && pid !== pidBefore && pid !== '—';
+    }, `${opt.service} ready again with a new pid`, 30000);
+  },
+
+  async apply_confirm(page) {
+    await login(page);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const domain = page.getByLabel('Domain', { exact: true });
+    await domain.waitFor({ timeout: T });
+    seen.domain_before = await domain.inputValue();
+    await domain.fill(opt.domain);
+    await page.getByRole('button', { name: 'Save' }).click();
+    const row = page.locator('tr[data-field="domain"]');
+    await row.waitFor({ timeout: T });
+    seen.pending_from = await text(row.getByTestId('from'));
+    seen.pending_to = await text(row.getByTestId('to'));
+    check(seen.pending_from === seen.domain_before, `pending from '${seen.pending_from}', expected '${seen.domain_before}'`);
+    check(seen.pending_to === opt.domain, `pending to '${seen.pending_to}', expected '${opt.domain}'`);
+    await page.getByLabel('Confirm window (seconds)').fill('120');
+    await page.getByRole('button', { name: 'Apply changes' }).click();
+    const countdown = page.getByTestId('countdown');
+    await countdown.waitFor({ timeout: T });
+    const first = await text(countdown);
+    // The countdown is live: it moves on its own.
+    const second = await until(async () => {
+      const t = await text(countdown);
+      return t !== first ? t : null;
+    }, 'the countdown to tick', 5000, 250);
+    seen.countdown = [first, second];
+    await page.screenshot({ path: join(opt.shots, 'apply_confirm-countdown.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Confirm changes' }).click();
+    await page.getByTestId('confirm-countdown').waitFor({ state: 'detached', timeout: T });
+    await page.getByText(/Confirmed: revision #\d+ is kept/).waitFor({ timeout: T });
+    await until(async () => (await domain.inputValue()) === opt.domain, `the Domain field to show ${opt.domain}`);
+    await until(async () => (await text(page.getByTestId('cell-name'))).endsWith(`.${opt.domain}`), 'the header to show the new domain');
+    seen.header = await text(page.getByTestId('cell-name'));
+  },
+
+  async rollback(page) {
+    await login(page);
+    await page.getByRole('link', { name: 'Revisions' }).click();
+    const n = opt['rollback-to'];
+    await page.getByLabel('Go to revision').fill(n);
+    await page.getByRole('button', { name: 'Go', exact: true }).click();
+    const item = page.locator(`li[data-revision="${n}"]`);
+    await item.waitFor({ timeout: T });
+    // The diff of that revision.
+    await item.getByText(`Diff of #${n}`).click();
+    const diff = item.getByRole('table');
+    await diff.waitFor({ timeout: T });
+    seen.diff_rows = await diff.locator('tbody tr').count();
+    check(seen.diff_rows > 0, 'the diff has no rows');
+    await item.getByRole('button', { name: `Roll back to #${n}` }).click();
+    await item.getByRole('button', { name: 'Roll back', exact: true }).click();
+    const done = page.getByText(new RegExp(`Rolled back to revision #${n}; the result is revision #(\\d+)`));
+    await done.waitFor({ timeout: T });
+    seen.notice = await text(done);
+    seen.new_revision = Number(/#(\d+)\.$/.exec(seen.notice)?.[1]);
+    // The newest revision now is the rollback, and the config is restored.
+    const newest = page.locator(`li[data-revision="${seen.new_revision}"]`);
+    await newest.waitFor({ timeout: T });
+    await newest.getByText(`Diff of #${seen.new_revision}`).click();
+    await page.screenshot({ path: join(opt.shots, 'rollback-revisions.png'), fullPage: true });
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const domain = page.getByLabel('Domain', { exact: true });
+    await domain.waitFor({ timeout: T });
+    seen.domain_after = await domain.inputValue();
+    seen.header = await text(page.getByTestId('cell-name'));
+  },
+};
+
+async function main() {
+  const name = opt.flow;
+  const flow = FLOWS[name];
+  if (!flow) {
+    console.log(JSON.stringify({ flow: name, ok: false, error: `unknown flow; one of ${Object.keys(FLOWS).join(', ')}` }));
+    process.exit(2);
+  }
+  if (!PASSWORD) {
+    console.log(JSON.stringify({ flow: name, ok: false, error: 'PIC_E2E_PASSWORD is not set' }));
+    process.exit(2);
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'pic-chromium-'));
+  const shot = join(opt.shots, `${name}.png`);
+  let browser;
+  let result;
+  const consoleErrors = [];
+  try {
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: opt.chromium,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+      viewport: { width: 1280, height: 900 },
+      timeout: 30000,
+    });
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(T);
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    try {
+      await flow(page);
+      await page.screenshot({ path: shot, fullPage: true });
+      result = { flow: name, ok: true, screenshot: shot, seen };
+    } catch (e) {
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      result = { flow: name, ok: false, error: String(e?.stack ?? e), screenshot: shot, seen, url: page.url() };
+    }
+  } catch (e) {
+    result = { flow: name, ok: false, error: `cannot start Chromium (${opt.chromium}): ${e?.message ?? e}` };
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  }
+  // A page error is a failure even when the flow got through.
+  const pageErrors = consoleErrors.filter((m) => m.startsWith('pageerror:'));
+  if (result.ok && pageErrors.length) result = { ...result, ok: false, error: `page errors: ${pageErrors.join('; ')}` };
+  result.console_errors = consoleErrors;
+  console.log(JSON.stringify(result));
+  process.exit(result.ok ? 0 : 1);
+}
+
+await main();

@@ -1,0 +1,37 @@
+// Display helpers: deterministic output (UTC), so tests and screenshots agree.
+
+/** "2026-11-29T05:56:58Z" -> "2026-11-29 05:56:58 UTC"; anything else as it is. */
+export function formatTime(t: string | null | undefined): string {
+  if (!t) return '—';
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})Z$/.exec(t);
+  return m ? `${m[1]} ${m[2]} UTC` : t;
+}
+
+/** 3725 -> "1h 2m 5s"; 90061 -> "1d 1h 1m". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  let s = Math.max(0, Math.floor(seconds));
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  if (d > 0) return `${d}d ${h}h ${m}m`;
+  if (h > 0) return `${h}h ${m}m ${s}s`;
+  if (m > 0) return `${m}m ${s}s`;
+  return `${s}s`;
+}
+
+/** 75 -> "1:15" (the confirm countdown). */
+export function formatClock(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** A JSON value as a person reads it: strings bare, null as an em dash. */
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'string') return v === '' ? '""' : v;
+  return JSON.stringify(v);
+}
