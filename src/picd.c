@@ -225,15 +225,19 @@ static int run(const char *dir) {
                 log_info("picd stopped");
 
 out:
-        /* Normally every service is down already; this kills what is not. */
-        p.ctx.runtime = NULL;
-        p.runtime = runtime_free(p.runtime);
+        /* The server first: its last live streams still read the services'
+         * logs while they drain. */
         if (server) {
+                if (p.ctx.logstreams)
+                        logstream_close_all(p.ctx.logstreams);
                 server = api_server_stop(server);
                 _cleanup_free_ char *pid = NULL;
                 if (asprintf(&pid, "%s/run/picd.pid", dir) >= 0)
                         unlink(pid);
         }
+        /* Normally every service is down already; this kills what is not. */
+        p.ctx.runtime = NULL;
+        p.runtime = runtime_free(p.runtime);
         sd_event_source_unref(p.confirm_timer);
         p.ctx.logstreams = logstream_hub_free(p.ctx.logstreams);
         sd_event_unref(p.event);

@@ -79,6 +79,8 @@ void logstream_close_all(struct logstream_hub *hub) {
         }
 }
 
+/* Formats the next line for sub, or a keepalive when one is due.
+ * Returns 1 with sub->pending filled, 0 when there is nothing to send. */
 static int format_next(struct subscriber *sub) {
         struct logring *ring = supervised_log(sub->svc);
         /* A reader that fell behind the ring skips what is gone. */
@@ -118,14 +120,17 @@ static int format_next(struct subscriber *sub) {
 
 static long subscriber_read(void *cls, char *buf, size_t max) {
         struct subscriber *sub = cls;
-        if (sub->closing || !sub->hub)
+        if (!sub->hub)
                 return -1;
         if (sub->pending_off >= sub->pending_len) {
+                /* Closing: what is in the ring still goes out, then the end. */
+                if (sub->closing)
+                        sub->keepalive_due = false;
                 int r = format_next(sub);
                 if (r < 0)
                         return -1;
                 if (r == 0)
-                        return 0;
+                        return sub->closing ? -1 : 0;
         }
         size_t n = sub->pending_len - sub->pending_off;
         if (n > max)

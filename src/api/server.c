@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <stdarg.h>
+#include <time.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@
 /* After a response this large, idle heap is handed back to the kernel: one
  * big listing must not raise picd's resident memory for good. */
 #define LARGE_RESPONSE_BYTES ((size_t)256 * 1024)
+/* At shutdown, live streams get this many turns of 2 ms to drain. */
+#define STOP_DRAIN_TURNS 100
 
 struct listener_state {
         struct api_server *server;
@@ -440,12 +443,24 @@ static void listener_stop(struct listener_state *l) {
         /* MHD refuses to stop with suspended connections: wake them; their
          * streams have been told to end (logstream_close_all). */
         if (l->daemon && l->server) {
-                for (struct api_stream_waker *w = l->server->streams; w; w = w->next)
-                        if (w->listener == l && w->suspended) {
-                                w->suspended = false;
-                                MHD_resume_connection(w->connection);
-                        }
-                MHD_run(l->daemon);
+                /* Let ending streams send what they hold: a bounded number
+                 * of turns, until none of this listener's is left. */
+                for (unsigned turn = 0; turn < STOP_DRAIN_TURNS; turn++) {
+                        bool left = false;
+                        for (struct api_stream_waker *w = l->server->streams; w; w = w->next)
+                                if (w->listener == l && w->streaming) {
+                                        left = true;
+                                        if (w->suspended) {
+                                                w->suspended = false;
+                                                MHD_resume_connection(w->connection);
+                                        }
+                                }
+                        if (!left)
+                                break;
+                        MHD_run(l->daemon);
+                        struct timespec pause = {.tv_nsec = 2 * 1000 * 1000};
+                        nanosleep(&pause, NULL);
+                }
         }
         l->io = sd_event_source_unref(l->io);
         l->timer = sd_event_source_unref(l->timer);

@@ -86,8 +86,12 @@ int services_logs_stream_handler(struct request *req, struct response *resp) {
         if (!svc || parse_lines(req, resp, 0, STREAM_BACKLOG_DEFAULT, &n))
                 return 0;
         int r = logstream_open(req->ctx->logstreams, svc, n, resp);
-        if (r == -EBUSY)
-                return api_error(resp, 429, NULL, "too many live log streams are open");
+        if (r == -EBUSY) {
+                /* A closed stream's slot is freed at the latest at the next
+                 * keepalive. */
+                api_error(resp, 429, NULL, "too many live log streams are open");
+                return api_add_header(resp, "Retry-After", "15");
+        }
         return r;
 }
 

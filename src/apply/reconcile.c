@@ -171,11 +171,10 @@ int reconcile_service(const struct service_adapter *a, const struct service_env 
                                                           "ok", 0, "error", error));
                 return -EINVAL;
         }
+        /* A stray file is removed, but the daemon never read it: no reload. */
         int removed = prune(a, env, files);
-        if (removed > 0) {
-                changed = true;
+        if (removed > 0)
                 counts->writes += (unsigned)removed;
-        }
 
         const char *action = "none";
         if (changed && running) {

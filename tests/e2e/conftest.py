@@ -4,11 +4,14 @@ api/openapi.yaml.
 
 Run with Debian's pytest: /usr/bin/python3 -m pytest tests/e2e
 (needs python3-jsonschema and python3-yaml). PIC_BUILD names the build
-directory (default <repo>/build-asan). Only unix sockets are used: no test
-opens a network address.
+directory (default <repo>/build-asan). Traffic goes only to unix sockets and
+to 127.0.0.1: picd supervises Caddy, and every test cell gets two free
+loopback ports of its own for Caddy's listeners (see Cell.init), so cells of
+different tests never clash.
 """
 
 import http.client
+import io
 import itertools
 import json
 import os
@@ -129,6 +132,10 @@ class Spec:
             assert raw == b"", f"{where}: expected no body, got {raw[:500]!r}"
             return None
         ctype = headers.get("Content-Type", "")
+        if "text/event-stream" in content:
+            # A live stream: not JSON. Its events are checked by EventStream.
+            assert ctype.split(";")[0].strip() == "text/event-stream", f"{where}: Content-Type {ctype!r}"
+            return None
         assert ctype.split(";")[0].strip() == "application/json", f"{where}: Content-Type {ctype!r}"
         try:
             body = json.loads(raw)
@@ -177,6 +184,14 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock = s
 
 
+def _connection(target, timeout):
+    if isinstance(target, tuple):
+        host, port = target
+        assert host == "127.0.0.1", f"tests talk to loopback only, not {host}"
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+    return UnixHTTPConnection(target, timeout)
+
+
 class Response(tuple):
     """(status, headers, json body or None); also .status .headers .json .raw."""
 
@@ -213,7 +228,8 @@ class Client:
     token string (Bearer)."""
 
     def __init__(self, sock, *, auth=None, xff=None, headers=None, persistent=False, timeout=30.0):
-        self.sock = str(sock)
+        # A unix socket path, or ("127.0.0.1", port) for Caddy's listeners.
+        self.sock = sock if isinstance(sock, tuple) else str(sock)
         self.auth = auth
         self.xff = xff
         self.extra = dict(headers or {})
@@ -245,7 +261,7 @@ class Client:
         hdrs.update(headers or {})
         hdrs = {k: v for k, v in hdrs.items() if v is not None}
 
-        conn = self._conn or UnixHTTPConnection(self.sock, self.timeout)
+        conn = self._conn or _connection(self.sock, self.timeout)
         try:
             try:
                 if chunks is not None:
@@ -288,6 +304,199 @@ class Client:
 
     def delete(self, path, body=NOBODY, **kw):
         return self.request("DELETE", path, body, **kw)
+
+
+class EventStream:
+    """A GET of a text/event-stream route, read as it comes with a timeout:
+    raw HTTP/1.1 on a unix socket (or ("127.0.0.1", port)), the chunked
+    body decoded here. The answer's status and headers are checked against
+    the spec; an error answer's JSON body too (in .json); each event's data
+    against the LogLine schema."""
+
+    def __init__(self, target, path, auth=None, timeout=10.0, validate=True):
+        """validate=False defers the spec check of the answer to check()."""
+        self.path = path
+        self.events = []          # every event parsed so far
+        self.ended = False        # the terminating chunk came (a clean end)
+        self.eof = False          # the connection was closed
+        self._raw = b""           # undecoded bytes
+        self._text = b""          # decoded body not yet parsed into events
+        self._chunked = False
+        if isinstance(target, tuple):
+            assert target[0] == "127.0.0.1"
+            self.sock = socket.create_connection(target, timeout=timeout)
+        else:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+            self.sock.settimeout(timeout)
+            self.sock.connect(str(target))
+        hdrs = ["Host: localhost", "Accept: text/event-stream"]
+        if isinstance(auth, Session):
+            hdrs.append(f"Cookie: pic_session={auth.cookie}")
+        elif isinstance(auth, str):
+            hdrs.append(f"Authorization: Bearer {auth}")
+        self.sock.sendall((f"GET {path} HTTP/1.1\r\n" + "\r\n".join(hdrs) + "\r\n\r\n").encode())
+        deadline = time.monotonic() + timeout
+        while b"\r\n\r\n" not in self._raw:
+            if not self._recv(deadline):
+                raise AssertionError(f"GET {path}: connection closed before the headers: {self._raw!r}")
+        head, self._raw = self._raw.split(b"\r\n\r\n", 1)
+        status_line, _, header_block = head.partition(b"\r\n")
+        self.status = int(status_line.split()[1])
+        self.headers = http.client.parse_headers(io.BytesIO(header_block + b"\r\n\r\n"))
+        self._chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        assert self.status < 500, f"GET {path} -> {self.status}"
+        self.json = None
+        self.body = b""
+        if self.status != 200:
+            self.body = self._read_whole_body(deadline)
+            self.close()
+            try:
+                self.json = json.loads(self.body)
+            except ValueError:
+                pass
+        if validate:
+            self.check()
+
+    def check(self):
+        """The answer's status, headers (and error body) against the spec."""
+        body = get_spec().check_response("GET", self.path, self.status, self.headers, self.body)
+        if self.status != 200:
+            self.json = body
+
+    @property
+    def error(self):
+        return (self.json or {}).get("error", {})
+
+    def _recv(self, deadline):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"GET {self.path}: nothing more within the timeout")
+        self.sock.settimeout(left)
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            raise TimeoutError(f"GET {self.path}: nothing more within the timeout") from None
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            self.eof = True
+            return False
+        self._raw += data
+        return True
+
+    def _read_whole_body(self, deadline):
+        if self._chunked:
+            while not self.ended:
+                self._dechunk()
+                if not self.ended and not self._recv(deadline):
+                    break
+            return self._text
+        n = int(self.headers.get("Content-Length") or 0)
+        while len(self._raw) < n and self._recv(deadline):
+            pass
+        return self._raw[:n]
+
+    def _dechunk(self):
+        if not self._chunked:
+            self._text += self._raw
+            self._raw = b""
+            return
+        while not self.ended:
+            line, sep, rest = self._raw.partition(b"\r\n")
+            if not sep:
+                return
+            size = int(line.split(b";")[0], 16)
+            if size == 0:
+                if rest.startswith(b"\r\n") or b"\r\n\r\n" in rest:
+                    self.ended = True
+                    self._raw = b""
+                return
+            if len(rest) < size + 2:
+                return
+            assert rest[size:size + 2] == b"\r\n", f"bad chunk framing: {self._raw[:200]!r}"
+            self._text += rest[:size]
+            self._raw = rest[size + 2:]
+
+    def _parse(self):
+        out = []
+        while b"\n\n" in self._text:
+            block, self._text = self._text.split(b"\n\n", 1)
+            ev = {}
+            for line in block.decode().split("\n"):
+                if line.startswith(":"):
+                    ev.setdefault("comment", line[1:].strip())
+                    continue
+                field, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                ev[field] = ev[field] + "\n" + value if field == "data" and "data" in ev else value
+            if "data" in ev:
+                ev["json"] = json.loads(ev["data"])
+                schema = get_spec().doc["components"]["schemas"]["LogLine"]
+                errors = list(get_spec().validator(schema).iter_errors(ev["json"]))
+                assert not errors, f"GET {self.path}: event data does not match LogLine: {errors[0].message}: {ev}"
+                assert ev.get("event") == "line", ev
+            out.append(ev)
+        self.events += out
+        return out
+
+    def next_events(self, timeout=5.0):
+        """Waits for at least one more event (or comment) and returns the new ones."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._dechunk()
+            new = self._parse()
+            if new:
+                return new
+            if self.ended or self.eof:
+                return []
+            self._recv(deadline)
+
+    def wait_for_line(self, pred, timeout=5.0):
+        """Reads events until one whose LogLine satisfies pred; returns it."""
+        deadline = time.monotonic() + timeout
+        for ev in self.events:
+            if "json" in ev and pred(ev["json"]):
+                return ev
+        while True:
+            new = self.next_events(max(0.01, deadline - time.monotonic()))
+            for ev in new:
+                if "json" in ev and pred(ev["json"]):
+                    return ev
+            if not new:
+                raise AssertionError(f"GET {self.path}: the stream ended without the line; saw {self.events}")
+
+    def wait_for_comment(self, text, timeout=5.0):
+        """Reads events until a comment line `: text` came."""
+        deadline = time.monotonic() + timeout
+        while not any(e.get("comment") == text for e in self.events):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"GET {self.path}: no ': {text}' within {timeout}s")
+            try:
+                if not self.next_events(left) and (self.ended or self.eof):
+                    raise AssertionError(f"GET {self.path}: the stream ended without ': {text}'")
+            except TimeoutError:
+                pass
+
+    def wait_closed(self, timeout=10.0):
+        """Reads to the end of the stream; True when the connection ended (a
+        clean end: the terminating chunk, or EOF)."""
+        deadline = time.monotonic() + timeout
+        while not (self.ended or self.eof):
+            self._dechunk()
+            self._parse()
+            if self.ended:
+                break
+            self._recv(deadline)
+        self._dechunk()
+        self._parse()
+        return True
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
 
 
 def parse_set_cookie(header):
@@ -352,8 +561,60 @@ def wait_for(pred, timeout, interval=0.05, what="condition"):
         time.sleep(interval)
 
 
+_ports_handed_out = set()
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that nothing listens on right now (bind port
+    0, read the number, close). Never the same port twice in one run."""
+    for _ in range(1000):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_handed_out:
+            _ports_handed_out.add(port)
+            return port
+    raise AssertionError("no free loopback port")
+
+
+def port_answers(port, timeout=1.0):
+    """Something accepts TCP connections on 127.0.0.1:port."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def http_get(port, path, headers=None, timeout=5.0):
+    """A plain GET to 127.0.0.1:port (Caddy), not checked against the spec:
+    for the web UI's files. Returns (status, headers, body bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, r.headers, r.read()
+    finally:
+        conn.close()
+
+
+def process_state(pid):
+    """The State letter of /proc/<pid>/status ('S', 'R', 'Z' ...), or None
+    when there is no such process."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("State:"):
+                    return line.split()[1]
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None
+
+
 class Cell:
-    """A cell directory and the picd serving it."""
+    """A cell directory and the picd serving it. picd supervises Caddy,
+    which listens on 127.0.0.1:ui_port and :api_port (own free ports per
+    cell, see init)."""
 
     def __init__(self, root, password=ADMIN_PASSWORD):
         self.root = Path(root)
@@ -362,48 +623,87 @@ class Cell:
         self.run_dir = self.dir / "run"
         self.api_sock = self.run_dir / "api.sock"
         self.control_sock = self.run_dir / "control.sock"
+        self.caddy_config = self.dir / "config" / "caddy" / "caddy.json"
         self.log_path = self.root / "picd.log"
         self.password = password
         self.proc = None
+        self.env = {}            # extra environment for picd (test hooks: PIC_CADDY_BINARY ...)
+        self.init_ports = None   # ports.ui / ports.api as `pic init` made them
+        self.ui_port = self.api_port = None
 
     # -- process
-    def init(self, name="test"):
+    def init(self, name="test", own_ports=True):
         pic_init(self.dir, self.password, name)
+        self.init_ports = {k: json.loads(self.sqlite(f"SELECT value FROM config WHERE key = 'ports.{k}'"))
+                           for k in ("ui", "api")}
+        self.ui_port, self.api_port = self.init_ports["ui"], self.init_ports["api"]
+        if own_ports:
+            # Test setup, not production behaviour: picd starts Caddy on
+            # ports.ui and ports.api (8081 and 3000 in the dev profile), so
+            # two cells at once (a module's shared_cell and a test's own
+            # cell, or another run on this machine) would clash and the
+            # second Caddy would crash-loop. Each test cell gets two free
+            # loopback ports in its store before picd first starts. No
+            # revision records this: to the cell they are its initial ports.
+            # Values are JSON text.
+            self.ui_port, self.api_port = free_port(), free_port()
+            self.sqlite(f"UPDATE config SET value = '{self.ui_port}' WHERE key = 'ports.ui'; "
+                        f"UPDATE config SET value = '{self.api_port}' WHERE key = 'ports.api'")
 
-    def start(self, timeout=STARTUP_TIMEOUT):
+    def start(self, timeout=STARTUP_TIMEOUT, env=None, wait_services=True):
+        """Starts picd (with self.env and env added to the environment) and
+        waits until both sockets answer; with wait_services also until
+        GET /health says "ok" (Caddy ready)."""
         assert self.proc is None or self.proc.poll() is not None, "picd already running"
         log = open(self.log_path, "ab")
         log.write(f"---- picd start {time.strftime('%H:%M:%S')}\n".encode())
         log.flush()
+        e = dict(os.environ)
+        e.update(self.env)
+        e.update(env or {})
         self.proc = subprocess.Popen([str(PICD), "--dir", str(self.dir)], stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=log, close_fds=True)
+                                     stdout=log, stderr=log, close_fds=True, env=e)
         log.close()
-        self.wait_ready(timeout)
+        self.wait_ready(timeout, wait_services=wait_services)
 
-    def wait_ready(self, timeout=STARTUP_TIMEOUT):
+    def wait_ready(self, timeout=STARTUP_TIMEOUT, wait_services=True):
         deadline = time.monotonic() + timeout
         while True:
             rc = self.proc.poll()
             if rc is not None:
                 raise AssertionError(f"picd exited with {rc} while starting\n{self.log_tail()}")
-            if self.api_sock.exists() and self.control_sock.exists() and self._health_ok():
-                return
+            if self.api_sock.exists() and self.control_sock.exists():
+                status = self._health_status()
+                if status == "ok" or (status and not wait_services):
+                    return
             if time.monotonic() >= deadline:
-                raise AssertionError(f"picd not ready after {timeout}s\n{self.log_tail()}")
+                raise AssertionError(f"picd not ready after {timeout}s (health status {self._health_status()!r})\n"
+                                     f"{self.log_tail()}")
             time.sleep(0.02)
 
-    def _health_ok(self):
+    def _health_status(self):
+        """GET /health on both sockets: its "status" when both answer 200
+        and agree, else None."""
+        seen = set()
         for sock in (self.api_sock, self.control_sock):
             try:
                 conn = UnixHTTPConnection(sock, timeout=2)
                 conn.request("GET", "/health")
-                ok = conn.getresponse().status == 200
+                r = conn.getresponse()
+                body = r.read()
                 conn.close()
             except OSError:
-                return False
-            if not ok:
-                return False
-        return True
+                return None
+            if r.status != 200:
+                return None
+            try:
+                seen.add(json.loads(body).get("status"))
+            except ValueError:
+                return None
+        return seen.pop() if len(seen) == 1 else None
+
+    def _health_ok(self):
+        return self._health_status() is not None
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
@@ -424,9 +724,20 @@ class Cell:
         return rc
 
     def shutdown(self):
-        """Stops picd and asserts it exited 0."""
+        """Stops picd and asserts it exited 0, with no sanitizer report in its log."""
         rc = self.stop()
         assert rc in (None, 0), f"picd exited with {rc} after SIGTERM\n{self.log_tail()}"
+        reports = self.sanitizer_reports()
+        assert not reports, "picd's log has sanitizer reports:\n" + "\n".join(reports[:20])
+
+    SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+    def sanitizer_reports(self):
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+        return [ln for ln in lines if any(m in ln for m in self.SANITIZER_MARKS)]
 
     def kill9(self):
         self.proc.send_signal(signal.SIGKILL)
@@ -448,6 +759,14 @@ class Cell:
     # -- clients
     def api(self, auth=None, **kw):
         return Client(self.api_sock, auth=auth, **kw)
+
+    def ui(self, auth=None, **kw):
+        """Caddy's UI listener, 127.0.0.1:ui_port (/api and /health go to picd)."""
+        return Client(("127.0.0.1", self.ui_port), auth=auth, **kw)
+
+    def api_tcp(self, auth=None, **kw):
+        """Caddy's API listener, 127.0.0.1:api_port (everything goes to picd)."""
+        return Client(("127.0.0.1", self.api_port), auth=auth, **kw)
 
     def control(self, **kw):
         """root on control.sock: the user admin, auth peercred."""
@@ -490,6 +809,46 @@ class Cell:
 
     def sqlite(self, sql, db=None):
         return run(["sqlite3", db or self.db, sql], check=True).stdout.strip()
+
+    # -- services
+    def services(self):
+        """GET /api/services/status as {name: Service}."""
+        return {s["name"]: s for s in self.control().get("/api/services/status", expect=200).json["services"]}
+
+    def caddy(self):
+        return self.services()["caddy"]
+
+    def health(self):
+        return self.control().get("/health", expect=200).json
+
+    def apply_status(self):
+        return self.control().get("/api/apply/status", expect=200).json
+
+    def wait_service(self, state="ready", name="caddy", timeout=10.0, pred=None):
+        """Polls until the service is in `state` (and pred(service) holds);
+        returns the Service."""
+        last = {}
+
+        def check():
+            svc = last["svc"] = self.services()[name]
+            return svc if svc["state"] == state and (pred is None or pred(svc)) else None
+        try:
+            return wait_for(check, timeout, 0.05, f"{name} {state}")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; last seen {last.get('svc')}\n{self.log_tail()}") from None
+
+    def wait_apply(self, revision, timeout=10.0):
+        """Polls GET /api/apply/status until it reports `revision` (the
+        reconcile runs just after the commit); returns it."""
+        last = {}
+
+        def check():
+            st = last["st"] = self.apply_status()
+            return st if st["revision"] == revision else None
+        try:
+            return wait_for(check, timeout, 0.05, f"the reconcile of revision {revision}")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; last seen {last.get('st')}") from None
 
 
 # ---------------------------------------------------------------- fixtures

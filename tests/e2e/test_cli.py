@@ -759,7 +759,7 @@ def test_logs(cli_cell):
     assert "nosuch" in p.stderr
     p = fails(c.pic("--json", "logs", "nosuch", "-f"), 1)
     assert json.loads(p.stdout)["error"]["code"] == "not_found"
-    fails(c.pic("logs", "caddy", "-f", "-n", "0"), 1)
+    fails(c.pic("logs", "caddy", "-f", "-n", "1001"), 1)
     # Path tricks stay a service name.
     fails(c.pic("logs", "../health"), 1)
 

@@ -14,12 +14,16 @@ def _revisions(cell, limit=10):
 
 
 def test_defaults(cell):
+    # `pic init` gave the dev ports; the fixture then moved ui and api to
+    # free ports of this cell's own (test setup, see conftest Cell.init).
+    assert cell.init_ports == {"ui": DEV_PORTS["ui"], "api": DEV_PORTS["api"]}
     c = cell.config()
     rev = c.pop("revision")
     assert isinstance(rev, int)
     assert c == {
         "cell_name": "test", "domain": "cell", "vpn_address": "10.0.0.1/24", "ip_range": "172.20.0.0/24",
-        "public_endpoint": "", "profile": "dev", "ports": DEV_PORTS,
+        "public_endpoint": "", "profile": "dev",
+        "ports": {**DEV_PORTS, "ui": cell.ui_port, "api": cell.api_port},
         "service_ips": {"webui": "172.20.0.1", "dns": "172.20.0.2", "ntp": "172.20.0.3",
                         "mail": "172.20.0.4", "calendar": "172.20.0.5", "files": "172.20.0.6"},
     }
@@ -174,7 +178,7 @@ def test_discard_pending(cell):
     cell.control().delete("/api/config/pending", expect=204)
     assert cell.control().get("/api/config/pending", expect=200).json == {"changes": {}, "confirm": None}
     c = cell.config()
-    assert c["domain"] == "cell" and c["ports"]["ui"] == 8081
+    assert c["domain"] == "cell" and c["ports"]["ui"] == cell.ui_port
     r = cell.control().post("/api/config/apply", {"timeout_s": 30}, expect=409)
     assert r.error["code"] == "conflict"
 

@@ -61,7 +61,11 @@ def test_every_operation_is_well_formed(spec):
             elif status == "204":
                 assert "content" not in resp, where
             else:
-                assert "application/json" in resp["content"], where
+                # JSON, except a live stream of server-sent events.
+                assert list(resp["content"]) in (["application/json"], ["text/event-stream"]), where
+                if "text/event-stream" in resp["content"]:
+                    assert method == "GET" and status == "200", where
+                    assert "429" in responses, f"{where}: the number of open streams is bounded"
         params = re.findall(r"\{(\w+)\}", template)
         declared = {spec.deref(p)["name"] for p in op.get("parameters", []) if spec.deref(p)["in"] == "path"}
         assert declared == set(params), where
@@ -114,4 +118,63 @@ def test_spec_loads_from_disk_as_the_client_uses_it():
     s = Spec(SPEC_PATH)
     assert s.find("GET", "/api/users/bob")[0] == "/api/users/{username}"
     assert s.find("GET", "/api/config/pending")[0] == "/api/config/pending"
+    assert s.find("GET", "/api/services/caddy/logs")[0] == "/api/services/{name}/logs"
+    assert s.find("GET", "/api/services/caddy/logs/stream")[0] == "/api/services/{name}/logs/stream"
+    assert s.find("GET", "/api/services/status")[0] == "/api/services/status"
     assert s.find("GET", "/nope") is None
+
+
+def _valid(spec, name, value):
+    schema = spec.doc["components"]["schemas"][name]
+    return not list(spec.validator(schema).iter_errors(value))
+
+
+SERVICE = {"name": "caddy", "description": "Reverse proxy and web UI", "state": "ready", "pid": 1234,
+           "since": "2026-11-29T05:56:58Z", "uptime_s": 3, "restarts": 0, "last_exit": None,
+           "next_start_in_s": None}
+
+
+def test_service_schema_is_strict(spec):
+    """The Service schema ties the fields to the state, so a response that
+    contradicts itself fails validation."""
+    assert _valid(spec, "Service", SERVICE)
+    backoff = {**SERVICE, "state": "backoff", "pid": None, "uptime_s": None, "next_start_in_s": 2,
+               "last_exit": {"time": "2026-11-29T05:56:58Z", "code": None, "signal": "SIGKILL"}}
+    assert _valid(spec, "Service", backoff)
+    failed = {**backoff, "state": "failed", "next_start_in_s": None,
+              "last_exit": {"time": "2026-11-29T05:56:58Z", "code": 1, "signal": None}}
+    assert _valid(spec, "Service", failed)
+    assert not _valid(spec, "Service", {**SERVICE, "state": "ready", "pid": None})
+    assert not _valid(spec, "Service", {**SERVICE, "state": "ready", "uptime_s": None})
+    assert not _valid(spec, "Service", {**SERVICE, "state": "sleeping"})
+    assert not _valid(spec, "Service", {**SERVICE, "extra": 1})
+    assert not _valid(spec, "Service", {k: v for k, v in SERVICE.items() if k != "last_exit"})
+    assert not _valid(spec, "Service", {**backoff, "next_start_in_s": None})
+    assert not _valid(spec, "Service", {**backoff, "pid": 99})
+    assert not _valid(spec, "Service", {**failed, "last_exit": None})
+    assert not _valid(spec, "Service", {**failed, "last_exit": {"time": "2026-11-29T05:56:58Z", "code": 1,
+                                                                "signal": "SIGTERM"}})
+
+
+def test_health_and_apply_status_schemas_are_strict(spec):
+    h = {"status": "ok", "version": "0.1.0", "uptime_s": 1, "services": {"caddy": "ready"}}
+    assert _valid(spec, "Health", h)
+    assert _valid(spec, "Health", {**h, "status": "degraded", "services": {"caddy": "backoff"}})
+    assert not _valid(spec, "Health", {**h, "services": {"caddy": "failed"}})
+    assert not _valid(spec, "Health", {**h, "status": "degraded"})
+    assert not _valid(spec, "Health", {k: v for k, v in h.items() if k != "services"})
+    st = {"revision": 3, "time": "2026-11-29T05:56:58Z", "ok": True,
+          "files": [{"path": "/c/config/caddy/caddy.json", "service": "caddy", "action": "written"}],
+          "services": [{"name": "caddy", "action": "reload", "ok": True, "error": None}],
+          "totals": {"writes": 1, "reloads": 1}}
+    assert _valid(spec, "ApplyStatus", st)
+    bad = {**st, "ok": False, "files": [],
+           "services": [{"name": "caddy", "action": "none", "ok": False, "error": "rejected"}]}
+    assert _valid(spec, "ApplyStatus", bad)
+    assert _valid(spec, "ApplyStatus", {**st, "revision": None, "time": None, "files": [], "services": []})
+    assert not _valid(spec, "ApplyStatus", {**bad, "ok": True})
+    assert not _valid(spec, "ApplyStatus", {**st, "ok": False})
+    assert not _valid(spec, "ApplyStatus", {k: v for k, v in st.items() if k != "totals"})
+    assert not _valid(spec, "ApplyStatus", {**st, "files": [{**st["files"][0], "action": "moved"}]})
+    assert not _valid(spec, "ApplyStatus", {**st, "services": [{**st["services"][0], "action": "kick"}]})
+    assert not _valid(spec, "ApplyStatus", {**st, "services": [{**st["services"][0], "error": "x"}]})
