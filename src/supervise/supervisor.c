@@ -165,7 +165,7 @@ static void emit_line(struct output *o, const char *text, size_t len) {
         logring_push(&svc->log, o->stream, now_unix(), text, len);
         const struct logring_line *line = logring_get(&svc->log, svc->log.next_seq - 1);
         if (line)
-                log_debug("%s: %s", svc->spec.name, line->text);
+                log_info("%s: %s", svc->spec.name, line->text);
         if (line && svc->sup->line_cb)
                 svc->sup->line_cb(svc, line, svc->sup->line_userdata);
 }
