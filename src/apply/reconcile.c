@@ -83,36 +83,57 @@ static int write_temp(const char *dir, const char *name, const struct buf *text,
         return 0;
 }
 
-/* One managed file. Returns 1 when it was (re)written, 0 when unchanged. */
+/* What one managed file was and is, kept for the adapter's reload. */
+struct file_change {
+        char *path;
+        struct buf old_text;
+        struct buf new_text;
+        bool existed;
+        bool written;
+};
+
+static void file_change_release(struct file_change *c) {
+        free(c->path);
+        buf_release(&c->old_text);
+        buf_release(&c->new_text);
+}
+
+/* One managed file: render, compare, check, write. Returns 1 when it was
+ * (re)written, 0 when unchanged. */
 static int reconcile_file(const struct service_adapter *a, const struct service_env *env,
-                          const struct managed_file *mf, char **ret_error) {
-        _cleanup_buf_ struct buf want = BUF_INIT, have = BUF_INIT;
-        buf_init(&want, MANAGED_FILE_MAX);
-        buf_init(&have, MANAGED_FILE_MAX);
-        int r = mf->render(env->state, &want);
+                          const struct managed_file *mf, struct file_change *c, char **ret_error) {
+        buf_init(&c->new_text, MANAGED_FILE_MAX);
+        buf_init(&c->old_text, MANAGED_FILE_MAX);
+        int r = mf->render(env->state, &c->new_text);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *path = NULL;
-        if (asprintf(&path, "%s/%s", env->config_dir, mf->name) < 0)
+        if (asprintf(&c->path, "%s/%s", env->config_dir, mf->name) < 0) {
+                c->path = NULL;
                 return -ENOMEM;
-        r = read_file(path, &have);
-        if (r == 0 && have.len == want.len && memcmp(buf_str(&have), buf_str(&want), want.len) == 0)
+        }
+        r = read_file(c->path, &c->old_text);
+        c->existed = r == 0;
+        if (c->existed && c->old_text.len == c->new_text.len &&
+            memcmp(buf_str(&c->old_text), buf_str(&c->new_text), c->new_text.len) == 0)
                 return 0;
 
         _cleanup_free_ char *temp = NULL;
-        if ((r = write_temp(env->config_dir, mf->name, &want, &temp)) < 0)
+        if ((r = write_temp(env->config_dir, mf->name, &c->new_text, &temp)) < 0)
                 return r;
-        if (a->check && (r = a->check(env, temp, ret_error)) < 0) {
+        if (a->check && (r = a->check(env, mf->name, temp, ret_error)) < 0) {
                 unlink(temp);
                 return r;
         }
-        if (rename(temp, path) < 0) {
+        if (rename(temp, c->path) < 0) {
                 r = -errno;
                 unlink(temp);
                 return r;
         }
         r = fsync_dir(env->config_dir);
-        return r < 0 ? r : 1;
+        if (r < 0)
+                return r;
+        c->written = true;
+        return 1;
 }
 
 static bool is_managed(const struct service_adapter *a, const char *name) {
@@ -145,22 +166,29 @@ static int prune(const struct service_adapter *a, const struct service_env *env,
         return removed;
 }
 
+#define MANAGED_FILES_MAX 8
+
 int reconcile_service(const struct service_adapter *a, const struct service_env *env, bool running,
                       struct reconcile_counts *counts, json_t *files, json_t *services) {
-        bool changed = false;
+        if (a->n_files > MANAGED_FILES_MAX)
+                return -E2BIG;
+        struct file_change changes[MANAGED_FILES_MAX] = {0};
+        struct changed_file changed[MANAGED_FILES_MAX];
+        unsigned n_changed = 0;
         _cleanup_free_ char *error = NULL;
-        const char *changed_path = NULL;
-        char path[4096] = "";
         int r = 0;
         for (unsigned i = 0; i < a->n_files && r >= 0; i++) {
-                r = reconcile_file(a, env, &a->files[i], &error);
+                r = reconcile_file(a, env, &a->files[i], &changes[i], &error);
                 if (r > 0) {
-                        snprintf(path, sizeof path, "%s/%s", env->config_dir, a->files[i].name);
-                        changed_path = path;
-                        changed = true;
                         counts->writes++;
-                        json_array_append_new(files, json_pack("{s:s, s:s, s:s}", "path", path, "service", a->name,
-                                                               "action", "written"));
+                        changed[n_changed++] = (struct changed_file){
+                                .name = a->files[i].name,
+                                .path = changes[i].path,
+                                .old_text = changes[i].existed ? buf_str(&changes[i].old_text) : NULL,
+                                .new_text = buf_str(&changes[i].new_text),
+                        };
+                        json_array_append_new(files, json_pack("{s:s, s:s, s:s}", "path", changes[i].path, "service",
+                                                               a->name, "action", "written"));
                 }
         }
         if (r < 0) {
@@ -169,6 +197,10 @@ int reconcile_service(const struct service_adapter *a, const struct service_env 
                 log_error("Config of '%s' rejected, the old one stays: %s", a->name, error ? error : "?");
                 json_array_append_new(services, json_pack("{s:s, s:s, s:b, s:s?}", "name", a->name, "action", "none",
                                                           "ok", 0, "error", error));
+                /* Files written before the rejected one stay: each passed its
+                 * check, and the next reconcile retries the rest. */
+                for (unsigned i = 0; i < a->n_files; i++)
+                        file_change_release(&changes[i]);
                 return -EINVAL;
         }
         /* A stray file is removed, but the daemon never read it: no reload. */
@@ -177,11 +209,11 @@ int reconcile_service(const struct service_adapter *a, const struct service_env 
                 counts->writes += (unsigned)removed;
 
         const char *action = "none";
-        if (changed && running) {
-                if (a->reload && changed_path) {
+        if (n_changed > 0 && running) {
+                if (a->reload) {
                         action = "reload";
                         counts->reloads++;
-                        r = a->reload(env, changed_path, &error);
+                        r = a->reload(env, changed, n_changed, &error);
                         if (r < 0) {
                                 log_error("Reload of '%s' failed: %s", a->name, error ? error : strerror(-r));
                                 if (!error && asprintf(&error, "reload failed: %s", strerror(-r)) < 0)
@@ -193,6 +225,8 @@ int reconcile_service(const struct service_adapter *a, const struct service_env 
                         counts->restart_wanted = true;
                 }
         }
+        for (unsigned i = 0; i < a->n_files; i++)
+                file_change_release(&changes[i]);
         json_array_append_new(services, json_pack("{s:s, s:s, s:b, s:s?}", "name", a->name, "action", action, "ok",
                                                   r >= 0, "error", r < 0 ? error : NULL));
         return r < 0 ? r : 0;

@@ -86,7 +86,8 @@ static int caddy_build_command(const struct service_env *env, char ***ret_argv, 
         return 0;
 }
 
-static int caddy_check(const struct service_env *env, const char *path, char **ret_message) {
+static int caddy_check(const struct service_env *env, const char *name, const char *path, char **ret_message) {
+        (void)name;
         char *argv[] = {(char *)caddy_binary(), "validate", "--config", (char *)path, "--adapter", "", NULL};
         char **envp = caddy_env(env);
         if (!envp)
@@ -111,19 +112,15 @@ static int caddy_check(const struct service_env *env, const char *path, char **r
         return -EINVAL;
 }
 
-static int caddy_reload(const struct service_env *env, const char *path, char **ret_message) {
+/* Caddy has one managed file: the whole new config goes to POST /load. */
+static int caddy_reload(const struct service_env *env, const struct changed_file *changed, unsigned n_changed,
+                        char **ret_message) {
+        if (n_changed == 0)
+                return 0;
         _cleanup_free_ char *socket_path = NULL;
         if (asprintf(&socket_path, "%s/admin.sock", env->run_dir) < 0)
                 return -ENOMEM;
-        FILE *f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        _cleanup_buf_ struct buf body = BUF_INIT;
-        char chunk[8192];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-                buf_append(&body, chunk, n);
-        fclose(f);
+        const char *text = changed[0].new_text;
 
         struct unixhttp_request req = {
                 .socket_path = socket_path,
@@ -131,8 +128,8 @@ static int caddy_reload(const struct service_env *env, const char *path, char **
                 .path = "/load",
                 .host = "pic", /* matches admin.origins in the rendered config */
                 .content_type = "application/json",
-                .body = buf_str(&body),
-                .body_len = body.len,
+                .body = text,
+                .body_len = strlen(text),
                 .timeout_ms = CADDY_LOAD_TIMEOUT_MS,
         };
         int status;

@@ -27,6 +27,15 @@ struct managed_file {
         int (*render)(const struct cell_state *st, struct buf *out);
 };
 
+/* A file a reconcile rewrote, for the adapter's reload to look at: what
+ * was there (NULL when there was no file) and what is there now. */
+struct changed_file {
+        const char *name;
+        const char *path;
+        const char *old_text;
+        const char *new_text;
+};
+
 struct service_adapter {
         const char *name;
         const char *description;
@@ -39,11 +48,14 @@ struct service_adapter {
         /* Creates its directories with the right owners. */
         int (*prepare)(const struct service_env *env);
         int (*build_command)(const struct service_env *env, char ***ret_argv, char ***ret_envp);
-        /* The daemon's own checker on a candidate file; NULL: none. On
-         * rejection returns -EINVAL and the checker's words. */
-        int (*check)(const struct service_env *env, const char *path, char **ret_message);
-        /* The cheapest live reload of the file at path; NULL: restart. */
-        int (*reload)(const struct service_env *env, const char *path, char **ret_message);
+        /* The daemon's own checker on a candidate for the managed file
+         * `name`, written at `path`; NULL: none. On rejection returns
+         * -EINVAL and the checker's words. */
+        int (*check)(const struct service_env *env, const char *name, const char *path, char **ret_message);
+        /* The cheapest live application of the changed files; NULL:
+         * restart. */
+        int (*reload)(const struct service_env *env, const struct changed_file *changed, unsigned n_changed,
+                      char **ret_message);
         /* 0 when ready; must return quickly. */
         int (*probe)(const struct service_env *env);
         uint64_t start_timeout_usec;
