@@ -1,0 +1,291 @@
+/* Unbound: the cell's DNS. Two managed files: unbound.conf (listeners,
+ * access, forwarding, remote control) and local-data.conf (the zone). A
+ * change to the zone alone goes in live through the control socket
+ * (local_datas_remove / local_datas): no reload, the cache stays warm. A
+ * change to unbound.conf is a full reload. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/cleanup.h"
+#include "common/exec.h"
+#include "services/service.h"
+#include "services/unbound_control.h"
+
+#define UNBOUND_CONF "unbound.conf"
+#define LOCAL_DATA_CONF "local-data.conf"
+#define UNBOUND_BINARY "/usr/sbin/unbound"
+#define UNBOUND_CHECKCONF "/usr/sbin/unbound-checkconf"
+#define CHECK_TIMEOUT_MS 20000
+
+static const char *unbound_user(const struct cell_state *st) {
+        if (strcmp(st->profile, "system") == 0 && getpwnam("unbound"))
+                return "unbound";
+        return NULL;
+}
+
+static uint64_t unbound_capabilities(const struct cell_state *st) {
+        return strcmp(st->profile, "system") == 0 ? (uint64_t)1 << CAP_NET_BIND_SERVICE : 0;
+}
+
+static int unbound_prepare(const struct service_env *env) {
+        const char *user = unbound_user(env->state);
+        int r;
+        if ((r = service_make_dir(env->config_dir, 0750, NULL)) < 0 || (r = service_make_dir(env->run_dir, 0750, user)) < 0)
+                return r;
+        if (user) {
+                struct passwd *pw = getpwnam(user);
+                if (!pw)
+                        return -ESRCH;
+                if (chown(env->config_dir, (uid_t)-1, pw->pw_gid) < 0 || chmod(env->config_dir, 02750) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int unbound_build_command(const struct service_env *env, char ***ret_argv, char ***ret_envp) {
+        _cleanup_free_ char *config = NULL;
+        if (asprintf(&config, "%s/" UNBOUND_CONF, env->config_dir) < 0)
+                return -ENOMEM;
+        char **argv = strv_new(UNBOUND_BINARY, "-d", "-c", config, NULL);
+        char **envp = strv_new("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", NULL);
+        if (!argv || !envp) {
+                strv_free(argv);
+                strv_free(envp);
+                return -ENOMEM;
+        }
+        *ret_argv = argv;
+        *ret_envp = envp;
+        return 0;
+}
+
+static int run_checkconf(const char *config, char **ret_message) {
+        char *argv[] = {UNBOUND_CHECKCONF, (char *)config, NULL};
+        struct exec_result res;
+        int r = exec_run(argv, NULL, CHECK_TIMEOUT_MS, &res);
+        if (r < 0)
+                return r;
+        if (res.exit_code == 0 && !res.timed_out) {
+                exec_result_release(&res);
+                return 0;
+        }
+        size_t len = strlen(res.output);
+        while (len && res.output[len - 1] == '\n')
+                res.output[--len] = 0;
+        *ret_message = strdup(res.timed_out ? "unbound-checkconf timed out" : res.output);
+        exec_result_release(&res);
+        return -EINVAL;
+}
+
+/* unbound.conf is checked as it is (it includes the current zone file); the
+ * zone file is checked inside a minimal config that includes only it. */
+static int unbound_check(const struct service_env *env, const char *name, const char *path, char **ret_message) {
+        if (strcmp(name, UNBOUND_CONF) == 0)
+                return run_checkconf(path, ret_message);
+
+        _cleanup_free_ char *wrapper = NULL;
+        if (asprintf(&wrapper, "%s/.check-XXXXXX", env->config_dir) < 0)
+                return -ENOMEM;
+        int fd = mkostemp(wrapper, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        FILE *f = fdopen(fd, "w");
+        if (!f) {
+                close(fd);
+                unlink(wrapper);
+                return -ENOMEM;
+        }
+        fprintf(f, "server:\n\tusername: \"\"\n\tchroot: \"\"\n\tinclude: \"%s\"\n", path);
+        int r = fclose(f) == 0 ? run_checkconf(wrapper, ret_message) : -EIO;
+        unlink(wrapper);
+        return r;
+}
+
+/* The resource record inside a `local-data: "..."` (or '...') line, or
+ * NULL for any other line. Returns a pointer into line; *ret_len its length. */
+static const char *local_data_rr(const char *line, size_t len, size_t *ret_len) {
+        static const char key[] = "local-data:";
+        const char *p = line, *end = line + len;
+        while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+        if ((size_t)(end - p) < sizeof key - 1 || strncmp(p, key, sizeof key - 1) != 0)
+                return NULL;
+        p += sizeof key - 1;
+        while (p < end && (*p == ' ' || *p == '\t'))
+                p++;
+        if (p >= end || (*p != '"' && *p != '\''))
+                return NULL;
+        char quote = *p++;
+        const char *close = end;
+        while (close > p && close[-1] != quote)
+                close--;
+        if (close <= p)
+                return NULL;
+        *ret_len = (size_t)(close - 1 - p);
+        return p;
+}
+
+struct rr_list {
+        struct buf lines; /* one RR per line */
+        struct buf names; /* one owner name per line */
+};
+
+/* Collects the RRs of `text` that are not in `other`. */
+static void rr_difference(const char *text, const char *other, struct buf *out_rrs, struct buf *out_names) {
+        if (!text)
+                return;
+        for (const char *line = text; *line;) {
+                const char *nl = strchr(line, '\n');
+                size_t len = nl ? (size_t)(nl - line) : strlen(line);
+                size_t rr_len;
+                const char *rr = local_data_rr(line, len, &rr_len);
+                if (rr) {
+                        /* Present in the other text as the very same line? */
+                        bool found = false;
+                        if (other) {
+                                for (const char *o = other; (o = strstr(o, rr)) != NULL; o += rr_len)
+                                        if ((o == other || o[-1] == '"' || o[-1] == '\'') &&
+                                            (o[rr_len] == '"' || o[rr_len] == '\'')) {
+                                                found = true;
+                                                break;
+                                        }
+                        }
+                        if (!found) {
+                                buf_append(out_rrs, rr, rr_len);
+                                buf_puts(out_rrs, "\n");
+                                size_t owner = strcspn(rr, " \t");
+                                buf_append(out_names, rr, owner < rr_len ? owner : rr_len);
+                                buf_puts(out_names, "\n");
+                        }
+                }
+                if (!nl)
+                        break;
+                line = nl + 1;
+        }
+}
+
+/* Every RR of `text` whose owner is one of `names` (newline-separated). */
+static void rrs_for_names(const char *text, const char *names, struct buf *out) {
+        for (const char *line = text; line && *line;) {
+                const char *nl = strchr(line, '\n');
+                size_t len = nl ? (size_t)(nl - line) : strlen(line);
+                size_t rr_len;
+                const char *rr = local_data_rr(line, len, &rr_len);
+                if (rr) {
+                        size_t owner = strcspn(rr, " \t");
+                        for (const char *n = names; *n;) {
+                                size_t nlen = strcspn(n, "\n");
+                                if (nlen == owner && strncmp(n, rr, owner) == 0) {
+                                        buf_append(out, rr, rr_len);
+                                        buf_puts(out, "\n");
+                                        break;
+                                }
+                                n += nlen + (n[nlen] == '\n');
+                        }
+                }
+                if (!nl)
+                        break;
+                line = nl + 1;
+        }
+}
+
+static int control_socket(const struct service_env *env, char **ret) {
+        return asprintf(ret, "%s/control.sock", env->run_dir) < 0 ? -ENOMEM : 0;
+}
+
+/* Zone changes go in live: local_data_remove drops every RR of a name, so
+ * each touched name is removed and then given all its new RRs at once. */
+static int apply_zone_change(const struct service_env *env, const struct changed_file *c, char **ret_message) {
+        _cleanup_buf_ struct buf removed = BUF_INIT, removed_names = BUF_INIT, added = BUF_INIT, added_names = BUF_INIT,
+                                 touched = BUF_INIT, readd = BUF_INIT;
+        rr_difference(c->old_text, c->new_text, &removed, &removed_names);
+        rr_difference(c->new_text, c->old_text, &added, &added_names);
+        buf_puts(&touched, buf_str(&removed_names));
+        buf_puts(&touched, buf_str(&added_names));
+        if (touched.len == 0)
+                return 0;
+        rrs_for_names(c->new_text, buf_str(&touched), &readd);
+
+        _cleanup_free_ char *sock = NULL;
+        int r = control_socket(env, &sock);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *answer = NULL;
+        if (removed_names.len && (r = unbound_control(sock, "local_datas_remove", buf_str(&removed_names), &answer)) < 0)
+                goto fail;
+        free(answer);
+        answer = NULL;
+        if (readd.len && (r = unbound_control(sock, "local_datas", buf_str(&readd), &answer)) < 0)
+                goto fail;
+        return 0;
+fail:
+        *ret_message = answer ? strdup(answer) : strdup(strerror(-r));
+        return r;
+}
+
+static int unbound_reload(const struct service_env *env, const struct changed_file *changed, unsigned n_changed,
+                          char **ret_message) {
+        bool main_changed = false;
+        for (unsigned i = 0; i < n_changed; i++)
+                if (strcmp(changed[i].name, UNBOUND_CONF) == 0)
+                        main_changed = true;
+        if (main_changed) {
+                /* Listeners, forwarders or access changed: only a reload
+                 * re-reads them (it also empties the cache). */
+                _cleanup_free_ char *sock = NULL, *answer = NULL;
+                int r = control_socket(env, &sock);
+                if (r < 0)
+                        return r;
+                r = unbound_control(sock, "reload", NULL, &answer);
+                if (r < 0)
+                        *ret_message = answer ? strdup(answer) : strdup(strerror(-r));
+                return r;
+        }
+        for (unsigned i = 0; i < n_changed; i++) {
+                int r = apply_zone_change(env, &changed[i], ret_message);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int unbound_probe(const struct service_env *env) {
+        _cleanup_free_ char *sock = NULL, *answer = NULL;
+        int r = control_socket(env, &sock);
+        if (r < 0)
+                return r;
+        /* Unbound opens its control socket once its listeners are up. */
+        r = probe_unix_socket(sock);
+        if (r < 0)
+                return r;
+        return unbound_control(sock, "status", NULL, &answer);
+}
+
+/* The zone first: unbound.conf includes it, and its checker reads it. */
+static const struct managed_file unbound_files[] = {
+        {LOCAL_DATA_CONF, render_unbound_local_data},
+        {UNBOUND_CONF, render_unbound_conf},
+};
+
+const struct service_adapter unbound_adapter = {
+        .name = "unbound",
+        .description = "DNS resolver and the cell's zone",
+        .files = unbound_files,
+        .n_files = 2,
+        .user = unbound_user,
+        .capabilities = unbound_capabilities,
+        .prepare = unbound_prepare,
+        .build_command = unbound_build_command,
+        .check = unbound_check,
+        .reload = unbound_reload,
+        .probe = unbound_probe,
+        .start_timeout_usec = 15ULL * 1000000,
+        .stop_timeout_usec = 5ULL * 1000000,
+};
