@@ -18,9 +18,9 @@ FUZZ_SECONDS ?= 15
 BUILD_PKGS := gcc meson ninja-build pkg-config python3 libmicrohttpd-dev libjansson-dev \
               libsqlite3-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev
 # The daemons picd supervises.
-RUN_PKGS   := $(BUILD_PKGS) caddy
+RUN_PKGS   := $(BUILD_PKGS) caddy unbound
 TEST_PKGS  := $(RUN_PKGS) libcmocka-dev python3-pytest python3-jsonschema python3-yaml \
-              sqlite3 curl clang-14 libclang-rt-14-dev chromium
+              sqlite3 curl clang-14 libclang-rt-14-dev chromium dnsutils
 BENCH_PKGS := $(RUN_PKGS) sqlite3 curl wrk
 COV_PKGS   := $(TEST_PKGS) gcovr
 
