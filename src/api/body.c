@@ -17,6 +17,8 @@ static const char *type_name(enum field_type t) {
                 return "a boolean";
         case FIELD_OBJECT:
                 return "an object";
+        case FIELD_STRING_ARRAY:
+                return "an array of strings";
         }
         return "?";
 }
@@ -31,6 +33,8 @@ static bool type_matches(enum field_type t, json_t *v) {
                 return json_is_boolean(v);
         case FIELD_OBJECT:
                 return json_is_object(v);
+        case FIELD_STRING_ARRAY:
+                return json_is_array(v);
         }
         return false;
 }
@@ -93,6 +97,27 @@ int body_parse(const char *text, size_t len, json_t **ret, struct body_error *er
         return 0;
 }
 
+/* An array of at most f->max_items strings, each passing f->check; a bad
+ * item is named with its index: "dns.forwarders[1]". */
+static int validate_items(json_t *array, const struct field_policy *f, const char *prefix, const char *key,
+                          struct body_error *err) {
+        char name[128], msg[64];
+        if (json_array_size(array) > f->max_items) {
+                snprintf(msg, sizeof msg, "must have at most %u items", f->max_items);
+                return fail(err, prefix, key, msg);
+        }
+        size_t i;
+        json_t *item;
+        json_array_foreach(array, i, item) {
+                const char *m = json_is_string(item) ? (f->check ? f->check(item) : NULL) : "must be a string";
+                if (m) {
+                        snprintf(name, sizeof name, "%s[%zu]", key, i);
+                        return fail(err, prefix, name, m);
+                }
+        }
+        return 0;
+}
+
 static int validate_object(json_t *obj, const struct body_policy *policy, const char *prefix,
                            struct body_error *err) {
         const char *key;
@@ -115,6 +140,12 @@ static int validate_object(json_t *obj, const struct body_policy *policy, const 
                         int r = validate_object(v, f->object, nested, err);
                         if (r < 0)
                                 return r;
+                }
+                if (f->type == FIELD_STRING_ARRAY) {
+                        int r = validate_items(v, f, prefix, key, err);
+                        if (r < 0)
+                                return r;
+                        continue;
                 }
                 const char *msg = f->check ? f->check(v) : NULL;
                 if (msg)

@@ -11,7 +11,7 @@
 #define BODY_MAX_BYTES ((size_t)1 << 20)
 #define BODY_MAX_DEPTH 4
 
-enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN, FIELD_OBJECT };
+enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN, FIELD_OBJECT, FIELD_STRING_ARRAY };
 
 struct body_policy;
 
@@ -20,9 +20,12 @@ struct field_policy {
         enum field_type type;
         bool required;
         /* Optional grammar check for strings and integers: returns NULL when
-         * the value is fine, else a message ("must be ..."). */
+         * the value is fine, else a message ("must be ..."). For
+         * FIELD_STRING_ARRAY it runs on each item (a string), and an error
+         * names the item: "forwarders[2]". */
         const char *(*check)(json_t *value);
         const struct body_policy *object; /* for FIELD_OBJECT */
+        unsigned max_items;               /* for FIELD_STRING_ARRAY */
 };
 
 struct body_policy {

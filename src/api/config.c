@@ -1,5 +1,6 @@
-/* /api/config: the cell's identity and ports. Live fields apply at once;
- * the rest are staged and applied with a confirm window (apply/confirm). */
+/* /api/config: the cell's identity, ports and DNS forwarders. Live fields
+ * apply at once; the rest are staged and applied with a confirm window
+ * (apply/confirm). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/timeutil.h"
+#include "store/dns.h"
 
 /* Strings and ports are checked by the store's own field grammar (one
  * definition), through these adapters. */
@@ -29,6 +31,11 @@ FIELD_CHECK(check_public_endpoint, "public_endpoint")
 FIELD_CHECK(check_port_dhcp, "ports.dhcp")
 FIELD_CHECK(check_port, "ports.ui")
 
+/* One item of dns.forwarders (the body policy checks each on its own). */
+static const char *check_forwarder(json_t *v) {
+        return config_field_find("dns.forwarders")->check_item(json_string_value(v));
+}
+
 static const struct field_policy ports_fields[] = {
         {"ui", FIELD_INTEGER, false, check_port, NULL},         {"api", FIELD_INTEGER, false, check_port, NULL},
         {"dns", FIELD_INTEGER, false, check_port, NULL},        {"dhcp", FIELD_INTEGER, false, check_port_dhcp, NULL},
@@ -39,6 +46,12 @@ static const struct field_policy ports_fields[] = {
 };
 static const struct body_policy ports_body = {ports_fields, ELEMENTSOF(ports_fields)};
 
+static const struct field_policy dns_fields[] = {
+        {"forwarders", FIELD_STRING_ARRAY, false, check_forwarder, NULL, DNS_FORWARDERS_MAX},
+        {"forward_tls", FIELD_BOOLEAN, false, NULL, NULL},
+};
+static const struct body_policy dns_body = {dns_fields, ELEMENTSOF(dns_fields)};
+
 static const struct field_policy config_put_fields[] = {
         {"cell_name", FIELD_STRING, false, check_cell_name, NULL},
         {"domain", FIELD_STRING, false, check_domain, NULL},
@@ -46,6 +59,7 @@ static const struct field_policy config_put_fields[] = {
         {"ip_range", FIELD_STRING, false, check_ip_range, NULL},
         {"public_endpoint", FIELD_STRING, false, check_public_endpoint, NULL},
         {"ports", FIELD_OBJECT, false, NULL, &ports_body},
+        {"dns", FIELD_OBJECT, false, NULL, &dns_body},
 };
 const struct body_policy config_put_body = {config_put_fields, ELEMENTSOF(config_put_fields)};
 
@@ -116,7 +130,8 @@ int config_get_handler(struct request *req, struct response *resp) {
         return api_reply_text(resp, 200, ctx->config_text, strlen(ctx->config_text));
 }
 
-/* {"domain": "x", "ports": {"dns": 53}} -> {"domain": "x", "ports.dns": 53} */
+/* {"domain": "x", "ports": {"dns": 53}, "dns": {"forwarders": []}} ->
+ * {"domain": "x", "ports.dns": 53, "dns.forwarders": []} */
 static json_t *flatten(json_t *body) {
         json_t *flat = json_object();
         const char *key, *sub;

@@ -39,6 +39,14 @@ int config_discard_handler(struct request *req, struct response *resp);
 int config_apply_handler(struct request *req, struct response *resp);
 int config_confirm_handler(struct request *req, struct response *resp);
 
+/* dns.c */
+extern const struct body_policy dns_record_body;
+int dns_records_list_handler(struct request *req, struct response *resp);
+int dns_records_create_handler(struct request *req, struct response *resp);
+int dns_records_get_handler(struct request *req, struct response *resp);
+int dns_records_update_handler(struct request *req, struct response *resp);
+int dns_records_delete_handler(struct request *req, struct response *resp);
+
 /* services.c */
 int services_status_handler(struct request *req, struct response *resp);
 int containers_list_handler(struct request *req, struct response *resp);

@@ -31,6 +31,12 @@ const struct route api_routes[] = {
         {"POST", "/api/config/apply", config_apply_handler, ROLE_ADMIN, &config_apply_body, true},
         {"POST", "/api/config/confirm", config_confirm_handler, ROLE_ADMIN, NULL, false},
 
+        {"GET", "/api/dns/records", dns_records_list_handler, ROLE_USER, NULL, false},
+        {"POST", "/api/dns/records", dns_records_create_handler, ROLE_ADMIN, &dns_record_body, false},
+        {"GET", "/api/dns/records/{id}", dns_records_get_handler, ROLE_USER, NULL, false},
+        {"PUT", "/api/dns/records/{id}", dns_records_update_handler, ROLE_ADMIN, &dns_record_body, false},
+        {"DELETE", "/api/dns/records/{id}", dns_records_delete_handler, ROLE_ADMIN, NULL, false},
+
         {"GET", "/api/services/status", services_status_handler, ROLE_USER, NULL, false},
         {"GET", "/api/services/{name}/logs", services_logs_handler, ROLE_ADMIN, NULL, false},
         {"GET", "/api/services/{name}/logs/stream", services_logs_stream_handler, ROLE_ADMIN, NULL, false},

@@ -20,7 +20,9 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 
-#define MANAGED_FILE_MAX ((size_t)4 << 20)
+/* Large enough for a zone of 100,000 records (about 6 MB); bounded so a
+ * runaway render cannot take picd's memory. */
+#define MANAGED_FILE_MAX ((size_t)64 << 20)
 
 static int read_file(const char *path, struct buf *out) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "apply/reconcile.h"
 #include "common/cleanup.h"
@@ -15,10 +16,22 @@
 #include "common/timeutil.h"
 #include "store/apply_log.h"
 #include "store/config.h"
+#include "store/dns.h"
 
 #ifndef PIC_WEBUI_DIST_DEFAULT
 #define PIC_WEBUI_DIST_DEFAULT "/usr/share/pic/webui"
 #endif
+
+#define SERVICE_IPS_MAX 16
+
+/* The DNS records of a snapshot, sorted as the store gives them. Each
+ * view's name and value share one allocation, which starts at name. */
+struct record_set {
+        const char *zone;
+        struct dns_record_view *views;
+        unsigned n, cap;
+        unsigned skipped; /* failed their grammar or the zone's length, or past DNS_RECORDS_MAX */
+};
 
 struct runtime_service {
         struct runtime *rt;
@@ -35,10 +48,17 @@ struct runtime {
         struct runtime_service *services;
         unsigned n_services;
 
-        /* The render state and the strings it points into. */
+        /* The render state and the strings it points into: all of them
+         * stay valid until the next snapshot succeeds. */
         json_t *flat;
         struct cell_state state;
         char *api_socket, *caddy_admin_socket, *caddy_data_dir, *webui_dist;
+        char *unbound_dir, *unbound_control_socket;
+        char *zone;
+        struct service_ip_view service_ips[SERVICE_IPS_MAX];
+        char service_ip_text[SERVICE_IPS_MAX][16];
+        struct record_set records;
+        const char *forwarders[DNS_FORWARDERS_MAX]; /* into flat */
 
         sd_event_source *reconcile_soon;
         uint64_t writes, reloads;
@@ -49,30 +69,132 @@ static char *path_join(const char *a, const char *b) {
         return asprintf(&p, "%s/%s", a, b) < 0 ? NULL : p;
 }
 
-/* Loads the store's config into the render state. */
+static void record_set_release(struct record_set *set) {
+        for (unsigned i = 0; i < set->n; i++)
+                free((char *)set->views[i].name);
+        free(set->views);
+        *set = (struct record_set){0};
+}
+
+/* Keeps a copy of one record for the renderers. A record that fails its
+ * grammar never reaches a config file, whatever put it in the store; one
+ * that a new cell name or domain made too long is left out too, so that the
+ * rest of the zone is still served. */
+static int collect_record(const struct dns_record *r, void *userdata) {
+        struct record_set *set = userdata;
+        struct dns_error err;
+        if (set->n >= DNS_RECORDS_MAX || dns_record_check(r, &err) < 0 || dns_record_check_zone(r, set->zone, &err) < 0) {
+                set->skipped++;
+                return 0;
+        }
+        if (set->n == set->cap) {
+                unsigned cap = set->cap ? set->cap * 2 : 64;
+                struct dns_record_view *views = reallocarray(set->views, cap, sizeof *views);
+                if (!views)
+                        return -ENOMEM;
+                set->views = views;
+                set->cap = cap;
+        }
+        size_t name_len = strlen(r->name) + 1, value_len = strlen(r->value) + 1;
+        char *block = malloc(name_len + value_len);
+        if (!block)
+                return -ENOMEM;
+        memcpy(block, r->name, name_len);
+        memcpy(block + name_len, r->value, value_len);
+        set->views[set->n++] = (struct dns_record_view){
+                .name = block,
+                .type = dns_type_to_string(r->type),
+                .value = block + name_len,
+                .ttl = r->ttl,
+                .priority = r->priority,
+                .weight = r->weight,
+                .port = r->port,
+        };
+        return 0;
+}
+
+/* Loads the store's config and DNS records into the render state. On
+ * failure the previous state stays as it was. */
 static int snapshot(struct runtime *rt) {
-        json_t *flat;
+        _cleanup_json_ json_t *flat = NULL;
         int r = config_load(rt->store, &flat);
         if (r < 0)
                 return r;
-        json_decref(rt->flat);
-        rt->flat = flat;
+        const char *cell_name = json_string_value(json_object_get(flat, "cell_name"));
+        const char *domain = json_string_value(json_object_get(flat, "domain"));
         const char *profile = json_string_value(json_object_get(flat, "profile"));
+        const char *public_endpoint = json_string_value(json_object_get(flat, "public_endpoint"));
+        if (!cell_name || !domain || !profile || !public_endpoint)
+                return -EBADMSG;
+        _cleanup_free_ char *zone = NULL;
+        if (asprintf(&zone, "%s.%s", cell_name, domain) < 0) {
+                zone = NULL;
+                return -ENOMEM;
+        }
+        struct record_set records = {.zone = zone};
+        r = dns_records_foreach(rt->store, collect_record, &records);
+        if (r < 0) {
+                record_set_release(&records);
+                return r;
+        }
+        if (records.skipped)
+                log_warning("%u DNS records fail their grammar, are too long for the zone '%s' or pass the limit "
+                            "of %d, ignoring them",
+                            records.skipped, zone, DNS_RECORDS_MAX);
+
+        /* Nothing can fail from here on: replace the previous state. */
+        record_set_release(&rt->records);
+        rt->records = records;
+        free(rt->zone);
+        rt->zone = TAKE_PTR(zone);
+        json_decref(rt->flat);
+        rt->flat = TAKE_PTR(flat);
+
+        unsigned n_ips = 0;
+        for (unsigned i = 0; i < config_services_count && i < SERVICE_IPS_MAX; i++) {
+                if (config_service_ip(rt->flat, i, rt->service_ip_text[i]) < 0)
+                        break;
+                rt->service_ips[n_ips++] = (struct service_ip_view){config_services[i], rt->service_ip_text[i]};
+        }
+        unsigned n_forwarders = 0, bad_forwarders = 0;
+        size_t i;
+        json_t *item;
+        json_array_foreach(json_object_get(rt->flat, "dns.forwarders"), i, item) {
+                const char *f = json_string_value(item);
+                if (!f || dns_check_forwarder(f) || n_forwarders >= DNS_FORWARDERS_MAX)
+                        bad_forwarders++;
+                else
+                        rt->forwarders[n_forwarders++] = f;
+        }
+        if (bad_forwarders)
+                log_warning("%u DNS forwarders fail their grammar or pass the limit of %d, ignoring them",
+                            bad_forwarders, DNS_FORWARDERS_MAX);
+
         rt->state = (struct cell_state){
-                .cell_name = json_string_value(json_object_get(flat, "cell_name")),
-                .domain = json_string_value(json_object_get(flat, "domain")),
+                .cell_name = cell_name,
+                .domain = domain,
                 .profile = profile,
-                .public_endpoint = json_string_value(json_object_get(flat, "public_endpoint")),
-                .listen_address = profile && streq(profile, "system") ? "" : "127.0.0.1",
-                .port_ui = (uint16_t)json_integer_value(json_object_get(flat, "ports.ui")),
-                .port_api = (uint16_t)json_integer_value(json_object_get(flat, "ports.api")),
+                .public_endpoint = public_endpoint,
+                .listen_address = streq(profile, "system") ? "" : "127.0.0.1",
+                .port_ui = (uint16_t)json_integer_value(json_object_get(rt->flat, "ports.ui")),
+                .port_api = (uint16_t)json_integer_value(json_object_get(rt->flat, "ports.api")),
                 .api_socket = rt->api_socket,
                 .caddy_admin_socket = rt->caddy_admin_socket,
                 .webui_dist = rt->webui_dist,
                 .caddy_data_dir = rt->caddy_data_dir,
+
+                .port_dns = (uint16_t)json_integer_value(json_object_get(rt->flat, "ports.dns")),
+                .zone = rt->zone,
+                .service_ips = rt->service_ips,
+                .n_service_ips = n_ips,
+                .dns_records = rt->records.views,
+                .n_dns_records = rt->records.n,
+                .dns_forwarders = rt->forwarders,
+                .n_dns_forwarders = n_forwarders,
+                .dns_forward_tls = json_is_true(json_object_get(rt->flat, "dns.forward_tls")),
+                .unbound_dir = rt->unbound_dir,
+                .unbound_control_socket = rt->unbound_control_socket,
         };
-        if (!rt->state.cell_name || !rt->state.domain || !rt->state.profile || !rt->state.public_endpoint)
-                return -EBADMSG;
         return 0;
 }
 
@@ -81,6 +203,19 @@ static int service_build_command(void *userdata, char ***ret_argv, char ***ret_e
         int r = s->adapter->prepare ? s->adapter->prepare(&s->env) : 0;
         if (r < 0)
                 return r;
+        /* Never start a daemon on its built-in defaults: without the files
+         * a reconcile wrote (and its checker passed), it does not start. */
+        for (unsigned i = 0; i < s->adapter->n_files; i++) {
+                _cleanup_free_ char *path = path_join(s->env.config_dir, s->adapter->files[i].name);
+                if (!path)
+                        return -ENOMEM;
+                if (access(path, R_OK) < 0) {
+                        int r2 = -errno;
+                        supervised_note(s->supervised, "no config '%s' yet: the last reconcile did not write it",
+                                        path);
+                        return r2;
+                }
+        }
         return s->adapter->build_command(&s->env, ret_argv, ret_envp);
 }
 
@@ -139,9 +274,11 @@ int runtime_new(sd_event *event, struct store *store, const char *cell_dir, stru
         rt->caddy_admin_socket = path_join(abs, "run/caddy/admin.sock");
         rt->caddy_data_dir = path_join(abs, "data/caddy");
         rt->webui_dist = strdup(dist && *dist ? dist : PIC_WEBUI_DIST_DEFAULT);
+        rt->unbound_dir = path_join(abs, "config/unbound");
+        rt->unbound_control_socket = path_join(abs, "run/unbound/control.sock");
         rt->services = calloc(service_registry_count, sizeof *rt->services);
         if (!rt->cell_dir || !rt->api_socket || !rt->caddy_admin_socket || !rt->caddy_data_dir || !rt->webui_dist ||
-            !rt->services) {
+            !rt->unbound_dir || !rt->unbound_control_socket || !rt->services) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -179,6 +316,10 @@ struct runtime *runtime_free(struct runtime *rt) {
         free(rt->caddy_admin_socket);
         free(rt->caddy_data_dir);
         free(rt->webui_dist);
+        free(rt->unbound_dir);
+        free(rt->unbound_control_socket);
+        free(rt->zone);
+        record_set_release(&rt->records);
         sd_event_unref(rt->event);
         free(rt);
         return NULL;

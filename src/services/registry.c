@@ -4,8 +4,12 @@
 #include "services/service.h"
 
 extern const struct service_adapter caddy_adapter;
+extern const struct service_adapter unbound_adapter;
 
+/* Caddy first: the front door (and the UI to see what else is wrong) should
+ * not wait for a daemon that cannot start. */
 const struct service_adapter *const service_registry[] = {
         &caddy_adapter,
+        &unbound_adapter,
 };
 const unsigned service_registry_count = ELEMENTSOF(service_registry);

@@ -132,97 +132,116 @@ static const char *local_data_rr(const char *line, size_t len, size_t *ret_len) 
         return p;
 }
 
-struct rr_list {
-        struct buf lines; /* one RR per line */
-        struct buf names; /* one owner name per line */
+/* A span of text: a record, or its owner name. */
+struct span {
+        const char *p;
+        size_t len;
 };
 
-/* Collects the RRs of `text` that are not in `other`. */
-static void rr_difference(const char *text, const char *other, struct buf *out_rrs, struct buf *out_names) {
-        if (!text)
-                return;
-        for (const char *line = text; *line;) {
-                const char *nl = strchr(line, '\n');
-                size_t len = nl ? (size_t)(nl - line) : strlen(line);
-                size_t rr_len;
-                const char *rr = local_data_rr(line, len, &rr_len);
-                if (rr) {
-                        /* Present in the other text as the very same line? */
-                        bool found = false;
-                        if (other) {
-                                for (const char *o = other; (o = strstr(o, rr)) != NULL; o += rr_len)
-                                        if ((o == other || o[-1] == '"' || o[-1] == '\'') &&
-                                            (o[rr_len] == '"' || o[rr_len] == '\'')) {
-                                                found = true;
-                                                break;
-                                        }
-                        }
-                        if (!found) {
-                                buf_append(out_rrs, rr, rr_len);
-                                buf_puts(out_rrs, "\n");
-                                size_t owner = strcspn(rr, " \t");
-                                buf_append(out_names, rr, owner < rr_len ? owner : rr_len);
-                                buf_puts(out_names, "\n");
-                        }
-                }
-                if (!nl)
-                        break;
-                line = nl + 1;
-        }
+static int span_cmp(const void *a, const void *b) {
+        const struct span *x = a, *y = b;
+        int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+        return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/* Every RR of `text` whose owner is one of `names` (newline-separated). */
-static void rrs_for_names(const char *text, const char *names, struct buf *out) {
+/* The records of a local-data file, sorted. *ret is malloc'd (NULL when
+ * there are none). */
+static int collect_rrs(const char *text, struct span **ret, size_t *ret_n) {
+        size_t n = 0, cap = 0;
+        struct span *v = NULL;
         for (const char *line = text; line && *line;) {
                 const char *nl = strchr(line, '\n');
                 size_t len = nl ? (size_t)(nl - line) : strlen(line);
                 size_t rr_len;
                 const char *rr = local_data_rr(line, len, &rr_len);
                 if (rr) {
-                        size_t owner = strcspn(rr, " \t");
-                        for (const char *n = names; *n;) {
-                                size_t nlen = strcspn(n, "\n");
-                                if (nlen == owner && strncmp(n, rr, owner) == 0) {
-                                        buf_append(out, rr, rr_len);
-                                        buf_puts(out, "\n");
-                                        break;
+                        if (n == cap) {
+                                cap = cap ? cap * 2 : 64;
+                                struct span *grown = realloc(v, cap * sizeof *v);
+                                if (!grown) {
+                                        free(v);
+                                        return -ENOMEM;
                                 }
-                                n += nlen + (n[nlen] == '\n');
+                                v = grown;
                         }
+                        v[n++] = (struct span){rr, rr_len};
                 }
                 if (!nl)
                         break;
                 line = nl + 1;
         }
+        if (n)
+                qsort(v, n, sizeof *v, span_cmp);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+static struct span owner_of(struct span rr) {
+        size_t owner = strcspn(rr.p, " \t");
+        return (struct span){rr.p, owner < rr.len ? owner : rr.len};
+}
+
+static bool span_in(const struct span *sorted, size_t n, struct span key) {
+        return n && bsearch(&key, sorted, n, sizeof *sorted, span_cmp);
+}
+
+/* Zone changes go in live: local_data_remove drops every RR of a name, so
+ * each touched name (one whose records differ between the old and the new
+ * file) is removed and then given all its new records at once. */
+static int zone_commands(const char *old_text, const char *new_text, struct buf *ret_names, struct buf *ret_rrs) {
+        _cleanup_free_ struct span *old_rrs = NULL, *new_rrs = NULL, *touched = NULL;
+        size_t n_old, n_new, n_touched = 0;
+        int r;
+        if ((r = collect_rrs(old_text, &old_rrs, &n_old)) < 0 || (r = collect_rrs(new_text, &new_rrs, &n_new)) < 0)
+                return r;
+        touched = calloc(n_old + n_new + 1, sizeof *touched);
+        if (!touched)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_old; i++)
+                if (!span_in(new_rrs, n_new, old_rrs[i]))
+                        touched[n_touched++] = owner_of(old_rrs[i]);
+        for (size_t i = 0; i < n_new; i++)
+                if (!span_in(old_rrs, n_old, new_rrs[i]))
+                        touched[n_touched++] = owner_of(new_rrs[i]);
+        if (n_touched == 0)
+                return 0;
+        qsort(touched, n_touched, sizeof *touched, span_cmp);
+        for (size_t i = 0; i < n_touched; i++)
+                if (i == 0 || span_cmp(&touched[i - 1], &touched[i]) != 0) {
+                        buf_append(ret_names, touched[i].p, touched[i].len);
+                        buf_puts(ret_names, "\n");
+                }
+        for (size_t i = 0; i < n_new; i++)
+                if (span_in(touched, n_touched, owner_of(new_rrs[i]))) {
+                        buf_append(ret_rrs, new_rrs[i].p, new_rrs[i].len);
+                        r = buf_puts(ret_rrs, "\n");
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
 }
 
 static int control_socket(const struct service_env *env, char **ret) {
         return asprintf(ret, "%s/control.sock", env->run_dir) < 0 ? -ENOMEM : 0;
 }
 
-/* Zone changes go in live: local_data_remove drops every RR of a name, so
- * each touched name is removed and then given all its new RRs at once. */
 static int apply_zone_change(const struct service_env *env, const struct changed_file *c, char **ret_message) {
-        _cleanup_buf_ struct buf removed = BUF_INIT, removed_names = BUF_INIT, added = BUF_INIT, added_names = BUF_INIT,
-                                 touched = BUF_INIT, readd = BUF_INIT;
-        rr_difference(c->old_text, c->new_text, &removed, &removed_names);
-        rr_difference(c->new_text, c->old_text, &added, &added_names);
-        buf_puts(&touched, buf_str(&removed_names));
-        buf_puts(&touched, buf_str(&added_names));
-        if (touched.len == 0)
-                return 0;
-        rrs_for_names(c->new_text, buf_str(&touched), &readd);
-
+        _cleanup_buf_ struct buf names = BUF_INIT, rrs = BUF_INIT;
+        buf_init(&names, (size_t)256 << 20);
+        buf_init(&rrs, (size_t)256 << 20);
+        int r = zone_commands(c->old_text, c->new_text, &names, &rrs);
+        if (r < 0 || names.len == 0)
+                return r;
         _cleanup_free_ char *sock = NULL;
-        int r = control_socket(env, &sock);
-        if (r < 0)
+        if ((r = control_socket(env, &sock)) < 0)
                 return r;
         _cleanup_free_ char *answer = NULL;
-        if (removed_names.len && (r = unbound_control(sock, "local_datas_remove", buf_str(&removed_names), &answer)) < 0)
+        if ((r = unbound_control(sock, "local_datas_remove", buf_str(&names), &answer)) < 0)
                 goto fail;
         free(answer);
         answer = NULL;
-        if (readd.len && (r = unbound_control(sock, "local_datas", buf_str(&readd), &answer)) < 0)
+        if (rrs.len && (r = unbound_control(sock, "local_datas", buf_str(&rrs), &answer)) < 0)
                 goto fail;
         return 0;
 fail:

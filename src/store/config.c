@@ -7,7 +7,9 @@
 
 #include "common/cidr.h"
 #include "common/cleanup.h"
+#include "common/jsonutil.h"
 #include "common/validate.h"
+#include "store/dns.h"
 
 const struct config_field config_fields[] = {
         {"cell_name", CONFIG_STRING, true, true},
@@ -27,6 +29,9 @@ const struct config_field config_fields[] = {
         {"ports.imaps", CONFIG_PORT, true, true},
         {"ports.http", CONFIG_PORT, true, true},
         {"ports.https", CONFIG_PORT, true, true},
+        /* Upstream resolvers can change without cutting anyone off: live. */
+        {"dns.forwarders", CONFIG_STRING_LIST, true, false, DNS_FORWARDERS_MAX, dns_check_forwarder},
+        {"dns.forward_tls", CONFIG_BOOL, true, false},
 };
 const unsigned config_fields_count = ELEMENTSOF(config_fields);
 
@@ -52,9 +57,9 @@ int config_defaults(const char *profile, json_t **ret) {
         else
                 return -EINVAL;
 
-        json_t *flat = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "cell_name", "mycell", "domain", "cell",
+        json_t *flat = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:b}", "cell_name", "mycell", "domain", "cell",
                                  "vpn_address", "10.0.0.1/24", "ip_range", "172.20.0.0/24", "public_endpoint", "",
-                                 "profile", profile);
+                                 "profile", profile, "dns.forwarders", "dns.forward_tls", false);
         if (!flat)
                 return -ENOMEM;
         unsigned p = 0;
@@ -91,9 +96,35 @@ static const char *check_ip_range(const char *s) {
         return NULL;
 }
 
+/* A list of at most max_items strings, each passing check_item, none
+ * twice (a forwarder listed twice is a mistake, not a weight). */
+static const char *check_string_list(const struct config_field *f, json_t *value) {
+        if (!json_is_array(value))
+                return "must be a list of strings";
+        if (json_array_size(value) > f->max_items)
+                return "has more items than allowed";
+        size_t i, j;
+        json_t *item;
+        json_array_foreach(value, i, item) {
+                if (!json_is_string(item))
+                        return "must be a list of strings";
+                const char *msg = f->check_item ? f->check_item(json_string_value(item)) : NULL;
+                if (msg)
+                        return msg;
+                for (j = 0; j < i; j++)
+                        if (json_equal(json_array_get(value, j), item))
+                                return "must not list the same item twice";
+        }
+        return NULL;
+}
+
 int config_check_value(const struct config_field *f, json_t *value, const char **ret_message) {
         const char *msg = NULL;
-        if (f->kind == CONFIG_PORT) {
+        if (f->kind == CONFIG_STRING_LIST) {
+                msg = check_string_list(f, value);
+        } else if (f->kind == CONFIG_BOOL) {
+                msg = json_is_boolean(value) ? NULL : "must be a boolean";
+        } else if (f->kind == CONFIG_PORT) {
                 if (!json_is_integer(value))
                         msg = "must be an integer";
                 else if (streq(f->key, "ports.dhcp") && json_integer_value(value) == 0)
@@ -258,38 +289,57 @@ int pending_clear(struct txn *t) {
         return store_exec(t->store, "DELETE FROM pending_config");
 }
 
+int config_service_ip(json_t *flat, unsigned n, char ret[16]) {
+        struct cidr4 range;
+        const char *range_text = json_string_value(json_object_get(flat, "ip_range"));
+        if (!range_text || cidr4_parse(range_text, &range) < 0)
+                return -EINVAL;
+        uint32_t addr;
+        if (cidr4_host(&range, n, &addr) < 0)
+                return -ERANGE;
+        ipv4_format(addr, ret);
+        return 0;
+}
+
+/* The object that "x.y" goes in: out's member "x", made on first use. */
+static json_t *group_of(json_t *out, const char *key, size_t len) {
+        char name[64];
+        if (len >= sizeof name)
+                return NULL;
+        memcpy(name, key, len);
+        name[len] = 0;
+        json_t *g = json_object_get(out, name);
+        if (json_is_object(g))
+                return g;
+        g = json_object();
+        if (!g || json_object_set_new(out, name, g) < 0)
+                return NULL;
+        return g;
+}
+
 int config_to_api(json_t *flat, int64_t revision, json_t **ret) {
-        json_t *out = json_object(), *ports = json_object(), *ips = json_object();
-        if (!out || !ports || !ips) {
-                json_decref(out);
-                json_decref(ports);
-                json_decref(ips);
+        _cleanup_json_ json_t *out = json_object();
+        if (!out)
                 return -ENOMEM;
-        }
         const char *key;
         json_t *v;
         json_object_foreach(flat, key, v) {
-                if (strncmp(key, "ports.", 6) == 0)
-                        json_object_set(ports, key + 6, v);
-                else
-                        json_object_set(out, key, v);
+                const char *dot = strchr(key, '.');
+                json_t *target = dot ? group_of(out, key, (size_t)(dot - key)) : out;
+                if (!target || json_object_set(target, dot ? dot + 1 : key, v) < 0)
+                        return -ENOMEM;
         }
-        json_object_set_new(out, "ports", ports);
-
-        struct cidr4 range;
-        const char *range_text = json_string_value(json_object_get(flat, "ip_range"));
-        if (range_text && cidr4_parse(range_text, &range) == 0)
-                for (unsigned i = 0; i < config_services_count; i++) {
-                        uint32_t addr;
-                        char text[16];
-                        if (cidr4_host(&range, i, &addr) < 0)
-                                break;
-                        ipv4_format(addr, text);
-                        json_object_set_new(ips, config_services[i], json_string(text));
-                }
-        json_object_set_new(out, "service_ips", ips);
+        json_t *ips = group_of(out, "ports", 5) ? json_object() : NULL; /* ports even when none are set */
+        if (!ips || json_object_set_new(out, "service_ips", ips) < 0)
+                return -ENOMEM;
+        for (unsigned i = 0; i < config_services_count; i++) {
+                char text[16];
+                if (config_service_ip(flat, i, text) < 0)
+                        break;
+                json_object_set_new(ips, config_services[i], json_string(text));
+        }
         json_object_set_new(out, "revision", json_integer(revision));
-        *ret = out;
+        *ret = TAKE_PTR(out);
         return 0;
 }
 

@@ -1,8 +1,9 @@
-/* The cell's identity and ports, its staged changes and the confirm window.
- * Config is kept flat, one row per field: "cell_name", "ports.dns". Values
- * are JSON: strings for names and addresses, integers for ports. The API's
- * nested shape ({"ports": {...}, "service_ips": {...}}) is made here too, so
- * that only this file knows the field list. */
+/* The cell's identity, ports and DNS settings, its staged changes and the
+ * confirm window. Config is kept flat, one row per field: "cell_name",
+ * "ports.dns", "dns.forwarders". Values are JSON: strings for names and
+ * addresses, integers for ports, a list of strings, a boolean. The API's
+ * nested shape ({"ports": {...}, "dns": {...}, "service_ips": {...}}) is
+ * made here too, so that only this file knows the field list. */
 #pragma once
 
 #include <jansson.h>
@@ -11,13 +12,17 @@
 
 #include "store/store.h"
 
-enum config_kind { CONFIG_STRING, CONFIG_PORT };
+enum config_kind { CONFIG_STRING, CONFIG_PORT, CONFIG_STRING_LIST, CONFIG_BOOL };
 
 struct config_field {
-        const char *key;       /* flat key, e.g. "ports.dns" */
+        const char *key;       /* flat key, e.g. "ports.dns": "x.y" nests as {"x": {"y": ...}} in the API */
         enum config_kind kind;
         bool writable;         /* false: set at init only (profile) */
         bool staged;           /* true: changing it could cut the admin off */
+        /* CONFIG_STRING_LIST: at most max_items strings, each passing
+         * check_item (NULL when fine, else a message), none twice. */
+        unsigned max_items;
+        const char *(*check_item)(const char *s);
 };
 
 extern const struct config_field config_fields[];
@@ -27,6 +32,10 @@ const struct config_field *config_field_find(const char *key);
 /* The service names that get one IP each from ip_range, in order. */
 extern const char *const config_services[];
 extern const unsigned config_services_count;
+/* The address of service n (the n-th usable host of the flat config's
+ * ip_range) as a dotted quad. -EINVAL: no valid ip_range; -ERANGE: the
+ * range is too small. */
+int config_service_ip(json_t *flat, unsigned n, char ret[16]);
 
 /* Builds the defaults of a profile ("dev" or "system") as a flat object. */
 int config_defaults(const char *profile, json_t **ret);
@@ -44,7 +53,8 @@ int config_load(struct store *s, json_t **ret);
 /* Sets one field inside a transaction, recording the change (entity
  * "config") when the value differs. */
 int config_set(struct txn *t, const char *key, json_t *value);
-/* The API's shape: nested ports, service IPs, and the latest revision. */
+/* The API's shape: every "x.y" key nested under "x" (ports, dns), the
+ * service IPs, and the latest revision. */
 int config_to_api(json_t *flat, int64_t revision, json_t **ret);
 
 /* Staged changes: a flat object of key -> new value. */

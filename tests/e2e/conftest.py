@@ -635,8 +635,9 @@ class Cell:
     def init(self, name="test", own_ports=True):
         pic_init(self.dir, self.password, name)
         self.init_ports = {k: json.loads(self.sqlite(f"SELECT value FROM config WHERE key = 'ports.{k}'"))
-                           for k in ("ui", "api")}
+                           for k in ("ui", "api", "dns")}
         self.ui_port, self.api_port = self.init_ports["ui"], self.init_ports["api"]
+        self.dns_port = self.init_ports["dns"]
         if own_ports:
             # Test setup, not production behaviour: picd starts Caddy on
             # ports.ui and ports.api (8081 and 3000 in the dev profile), so
@@ -646,9 +647,11 @@ class Cell:
             # loopback ports in its store before picd first starts. No
             # revision records this: to the cell they are its initial ports.
             # Values are JSON text.
-            self.ui_port, self.api_port = free_port(), free_port()
+            # The same holds for Unbound on ports.dns (5353 in dev).
+            self.ui_port, self.api_port, self.dns_port = free_port(), free_port(), free_port()
             self.sqlite(f"UPDATE config SET value = '{self.ui_port}' WHERE key = 'ports.ui'; "
-                        f"UPDATE config SET value = '{self.api_port}' WHERE key = 'ports.api'")
+                        f"UPDATE config SET value = '{self.api_port}' WHERE key = 'ports.api'; "
+                        f"UPDATE config SET value = '{self.dns_port}' WHERE key = 'ports.dns'")
 
     def start(self, timeout=STARTUP_TIMEOUT, env=None, wait_services=True):
         """Starts picd (with self.env and env added to the environment) and

@@ -209,7 +209,7 @@ class CliCell:
         # and ports.api (8081 and 3000 by default), and cells of parallel tests
         # would clash there, so each cell gets free ports of its own in the
         # store before picd first starts. The values are JSON text.
-        self.ports = {"ui": ui_port or free_port(), "api": free_port()}
+        self.ports = {"ui": ui_port or free_port(), "api": free_port(), "dns": free_port()}
         db = sqlite3.connect(self.dir / "cell.db")
         try:
             with db:
@@ -482,13 +482,13 @@ def test_config_get(cli_cell):
     p = ok(cli_cell.pic("config", "get"))
     lines = dict(row for row in (l.split(":", 1) for l in p.stdout.splitlines()) if len(row) == 2)
     assert lines["cell_name"].strip() == "clicell"
-    assert lines["ports.dns"].strip() == "5353"
+    assert lines["ports.dns"].strip() == str(cli_cell.ports["dns"])
     assert lines["service_ips.webui"].strip() == "172.20.0.1"
-    assert ok(cli_cell.pic("config", "get", "ports.dns")).stdout == "5353\n"
+    assert ok(cli_cell.pic("config", "get", "ports.dns")).stdout == f"{cli_cell.ports['dns']}\n"
     assert ok(cli_cell.pic("config", "get", "profile")).stdout == "dev\n"
     j = as_json(cli_cell.pic("--json", "config", "get"))
     assert j["ports"]["api"] == cli_cell.ports["api"] and isinstance(j["revision"], int)
-    assert as_json(cli_cell.pic("--json", "config", "get", "ports"))["dns"] == 5353
+    assert as_json(cli_cell.pic("--json", "config", "get", "ports"))["dns"] == cli_cell.ports["dns"]
     p = fails(cli_cell.pic("config", "get", "nope"), 1)
     assert "nope" in p.stderr
 
@@ -532,7 +532,7 @@ def test_config_stage_apply_confirm(cli_cell):
     rows = table(ok(c.pic("config", "pending")).stdout)
     assert rows[0] == ["FIELD", "FROM", "TO"]
     assert ["domain", "cell", "example.org"] in rows
-    assert ["ports.dns", "5353", "5354"] in rows
+    assert ["ports.dns", str(c.ports["dns"]), "5354"] in rows
     j = as_json(c.pic("--json", "config", "pending"))
     assert j["changes"]["domain"] == {"from": "cell", "to": "example.org"} and j["confirm"] is None
     assert "2 staged changes" in ok(c.pic("status")).stdout

@@ -14,16 +14,17 @@ def _revisions(cell, limit=10):
 
 
 def test_defaults(cell):
-    # `pic init` gave the dev ports; the fixture then moved ui and api to
-    # free ports of this cell's own (test setup, see conftest Cell.init).
-    assert cell.init_ports == {"ui": DEV_PORTS["ui"], "api": DEV_PORTS["api"]}
+    # `pic init` gave the dev ports; the fixture then moved ui, api and dns
+    # to free ports of this cell's own (test setup, see conftest Cell.init).
+    assert cell.init_ports == {"ui": DEV_PORTS["ui"], "api": DEV_PORTS["api"], "dns": DEV_PORTS["dns"]}
     c = cell.config()
     rev = c.pop("revision")
     assert isinstance(rev, int)
     assert c == {
         "cell_name": "test", "domain": "cell", "vpn_address": "10.0.0.1/24", "ip_range": "172.20.0.0/24",
         "public_endpoint": "", "profile": "dev",
-        "ports": {**DEV_PORTS, "ui": cell.ui_port, "api": cell.api_port},
+        "ports": {**DEV_PORTS, "ui": cell.ui_port, "api": cell.api_port, "dns": cell.dns_port},
+        "dns": {"forwarders": [], "forward_tls": False},
         "service_ips": {"webui": "172.20.0.1", "dns": "172.20.0.2", "ntp": "172.20.0.3",
                         "mail": "172.20.0.4", "calendar": "172.20.0.5", "files": "172.20.0.6"},
     }
@@ -70,7 +71,7 @@ def test_domain_is_staged(cell):
 
 def test_mixed_update(cell):
     r = cell.control().put("/api/config", {"public_endpoint": "mix.example.org", "cell_name": "other",
-                                           "ports": {"dns": 5354}}, expect=200).json
+                                           "ports": {"dns": cell.dns_port + 1}}, expect=200).json
     assert r["applied"] == ["public_endpoint"]
     assert "cell_name" in r["staged"] and any(s.startswith("ports") for s in r["staged"])
     changes = r["pending"]["changes"]
@@ -78,9 +79,9 @@ def test_mixed_update(cell):
     ports = changes.get("ports.dns") or changes.get("ports")
     assert ports is not None, changes
     if "ports.dns" in changes:
-        assert ports == {"from": 5353, "to": 5354}
+        assert ports == {"from": cell.dns_port, "to": cell.dns_port + 1}
     c = cell.config()
-    assert c["public_endpoint"] == "mix.example.org" and c["cell_name"] == "test" and c["ports"]["dns"] == 5353
+    assert c["public_endpoint"] == "mix.example.org" and c["cell_name"] == "test" and c["ports"]["dns"] == cell.dns_port
 
 
 def test_apply_and_confirm(cell):

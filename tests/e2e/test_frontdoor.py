@@ -42,7 +42,7 @@ def door():
 def test_api_through_the_ui_port(door):
     ui = door.ui()
     h = ui.get("/health", expect=200).json
-    assert h["status"] == "ok" and h["services"] == {"caddy": "ready"}
+    assert h["status"] == "ok" and h["services"] == {"caddy": "ready", "unbound": "ready"}
     r = ui.get("/api/auth/me", expect=401)
     assert r.error["code"] == "unauthenticated"
     assert r.headers["Server"] == "Caddy"

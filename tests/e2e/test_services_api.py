@@ -33,8 +33,8 @@ def test_status_and_containers_list_caddy(env):
     cell, user, _ = env
     services = user.get("/api/services/status", expect=200).json["services"]
     containers = user.get("/api/containers", expect=200).json["containers"]
-    assert [s["name"] for s in services] == ["caddy"]
-    [caddy] = services
+    assert [s["name"] for s in services] == ["caddy", "unbound"]
+    caddy = services[0]
     assert set(caddy) == SERVICE_FIELDS
     assert caddy["description"] == "Reverse proxy and web UI"
     assert caddy["state"] == "ready" and isinstance(caddy["pid"], int) and caddy["uptime_s"] >= 0
@@ -43,7 +43,7 @@ def test_status_and_containers_list_caddy(env):
     assert [_stable(s) for s in containers] == [_stable(s) for s in services]
     # And /health agrees.
     h = cell.api().get("/health", expect=200).json
-    assert h["services"] == {"caddy": "ready"} and h["status"] == "ok"
+    assert h["services"] == {"caddy": "ready", "unbound": "ready"} and h["status"] == "ok"
     # The pid is really Caddy, a child of picd.
     with open(f"/proc/{caddy['pid']}/cmdline", "rb") as f:
         argv = f.read().split(b"\0")

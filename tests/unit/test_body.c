@@ -260,6 +260,61 @@ static void test_config_put_body(void **state) {
         expect_invalid(p, "{\"profile\": \"system\"}", "profile", "is not a known field");
         expect_invalid(p, "{\"revision\": 3}", "revision", "is not a known field");
         expect_invalid(p, "{\"service_ips\": {}}", "service_ips", "is not a known field");
+
+        /* dns: forwarders (a list, each item checked and named) and forward_tls. */
+        expect_valid(p, "{\"dns\": {}}");
+        expect_valid(p, "{\"dns\": {\"forwarders\": []}}");
+        expect_valid(p, "{\"dns\": {\"forwarders\": [\"192.0.2.53\", \"192.0.2.54@5353\", "
+                        "\"192.0.2.55@853#dns.example.net\"], \"forward_tls\": true}}");
+        expect_valid(p, "{\"dns\": {\"forwarders\": [\"1.1.1.1\", \"1.1.1.2\", \"1.1.1.3\", \"1.1.1.4\", "
+                        "\"1.1.1.5\", \"1.1.1.6\", \"1.1.1.7\", \"1.1.1.8\"]}}");
+        expect_invalid(p, "{\"dns\": {\"forwarders\": [\"1.1.1.1\", \"1.1.1.2\", \"1.1.1.3\", \"1.1.1.4\", "
+                          "\"1.1.1.5\", \"1.1.1.6\", \"1.1.1.7\", \"1.1.1.8\", \"1.1.1.9\"]}}",
+                       "dns.forwarders", "at most 8 items");
+        expect_invalid(p, "{\"dns\": {\"forwarders\": \"192.0.2.53\"}}", "dns.forwarders",
+                       "must be an array of strings");
+        expect_invalid(p, "{\"dns\": {\"forwarders\": {}}}", "dns.forwarders", "must be an array of strings");
+        expect_invalid(p, "{\"dns\": {\"forwarders\": [\"192.0.2.53\", 53]}}", "dns.forwarders[1]",
+                       "must be a string");
+        expect_invalid(p, "{\"dns\": {\"forwarders\": [null]}}", "dns.forwarders[0]", "must be a string");
+        expect_invalid(p, "{\"dns\": {\"forwarders\": [[\"192.0.2.53\"]]}}", "dns.forwarders[0]",
+                       "must be a string");
+        expect_invalid(p, "{\"dns\": {\"forwarders\": [\"192.0.2.53\", \"dns.example.net\"]}}",
+                       "dns.forwarders[1]", NULL);
+        expect_invalid(p, "{\"dns\": {\"forwarders\": [\"192.0.2.53\\n\"]}}", "dns.forwarders[0]", NULL);
+        expect_invalid(p, "{\"dns\": {\"forwarders\": [\"192.0.2.53#x\"]}}", "dns.forwarders[0]", NULL);
+        expect_invalid(p, "{\"dns\": {\"forward_tls\": 1}}", "dns.forward_tls", "must be a boolean");
+        expect_invalid(p, "{\"dns\": {\"forward_tls\": \"true\"}}", "dns.forward_tls", "must be a boolean");
+        expect_invalid(p, "{\"dns\": {\"tls\": true}}", "dns.tls", "is not a known field");
+        expect_invalid(p, "{\"dns\": []}", "dns", "must be an object");
+        expect_invalid(p, "{\"dns.forwarders\": []}", "dns.forwarders", "is not a known field");
+}
+
+static void test_dns_record_body(void **state) {
+        (void)state;
+        const struct body_policy *p = &dns_record_body;
+        expect_valid(p, "{\"name\": \"www\", \"type\": \"A\", \"value\": \"192.0.2.1\"}");
+        expect_valid(p, "{\"name\": \"@\", \"type\": \"MX\", \"value\": \"mail\", \"priority\": 10, \"ttl\": 0}");
+        expect_valid(p, "{\"name\": \"_sip._tcp\", \"type\": \"SRV\", \"value\": \"sip\", \"priority\": 0, "
+                        "\"weight\": 65535, \"port\": 5060, \"ttl\": 86400}");
+        expect_invalid(p, "{\"type\": \"A\", \"value\": \"192.0.2.1\"}", "name", "is required");
+        expect_invalid(p, "{\"name\": \"www\", \"value\": \"192.0.2.1\"}", "type", "is required");
+        expect_invalid(p, "{\"name\": \"www\", \"type\": \"A\"}", "value", "is required");
+        expect_invalid(p, "{\"name\": \"WWW\", \"type\": \"A\", \"value\": \"192.0.2.1\"}", "name", NULL);
+        expect_invalid(p, "{\"name\": \"../x\", \"type\": \"A\", \"value\": \"192.0.2.1\"}", "name", NULL);
+        expect_invalid(p, "{\"name\": \"www\", \"type\": \"a\", \"value\": \"192.0.2.1\"}", "type", NULL);
+        expect_invalid(p, "{\"name\": \"www\", \"type\": \"PTR\", \"value\": \"x\"}", "type", NULL);
+        expect_invalid(p, "{\"name\": \"www\", \"type\": \"TXT\", \"value\": \"a\\nb\"}", "value", NULL);
+        expect_invalid(p, "{\"name\": \"www\", \"type\": \"TXT\", \"value\": \"\"}", "value", NULL);
+        expect_invalid(p, "{\"name\": \"www\", \"type\": \"A\", \"value\": \"192.0.2.1\", \"ttl\": 86401}", "ttl", NULL);
+        expect_invalid(p, "{\"name\": \"www\", \"type\": \"A\", \"value\": \"192.0.2.1\", \"ttl\": -1}", "ttl", NULL);
+        expect_invalid(p, "{\"name\": \"www\", \"type\": \"A\", \"value\": \"192.0.2.1\", \"ttl\": \"300\"}", "ttl",
+                       "must be an integer");
+        expect_invalid(p, "{\"name\": \"x\", \"type\": \"MX\", \"value\": \"m\", \"priority\": 65536}", "priority", NULL);
+        expect_invalid(p, "{\"name\": \"_a._b\", \"type\": \"SRV\", \"value\": \"m\", \"priority\": 1, \"weight\": 1, "
+                          "\"port\": 0}", "port", NULL);
+        expect_invalid(p, "{\"name\": \"www\", \"type\": \"A\", \"value\": \"192.0.2.1\", \"id\": 3}", "id",
+                       "is not a known field");
 }
 
 static void test_config_apply_body(void **state) {
@@ -278,6 +333,29 @@ static void test_config_apply_body(void **state) {
 /* A policy of our own, for the paths the real ones do not reach. */
 static const char *check_even(json_t *v) {
         return json_integer_value(v) % 2 ? "must be even" : NULL;
+}
+static const char *check_short(json_t *v) {
+        return strlen(json_string_value(v)) <= 3 ? NULL : "must be short";
+}
+static const struct field_policy list_fields[] = {
+        {"none", FIELD_STRING_ARRAY, false, NULL, NULL, 0},
+        {"some", FIELD_STRING_ARRAY, true, check_short, NULL, 2},
+};
+static const struct body_policy list_body = {list_fields, sizeof list_fields / sizeof list_fields[0]};
+
+static void test_string_array_policy(void **state) {
+        (void)state;
+        expect_valid(&list_body, "{\"some\": []}");
+        expect_valid(&list_body, "{\"some\": [\"a\", \"abc\"], \"none\": []}");
+        expect_valid(&list_body, "{\"some\": [\"\", \"\"]}"); /* duplicates are the check's business */
+        expect_invalid(&list_body, "{}", "some", "is required");
+        expect_invalid(&list_body, "{\"some\": [\"a\", \"b\", \"c\"]}", "some", "must have at most 2 items");
+        expect_invalid(&list_body, "{\"some\": [\"a\", \"abcd\"]}", "some[1]", "must be short");
+        expect_invalid(&list_body, "{\"some\": [\"a\", true]}", "some[1]", "must be a string");
+        expect_invalid(&list_body, "{\"some\": [{}]}", "some[0]", "must be a string");
+        expect_invalid(&list_body, "{\"some\": \"a\"}", "some", "must be an array of strings");
+        expect_invalid(&list_body, "{\"some\": null}", "some", "must be an array of strings");
+        expect_invalid(&list_body, "{\"some\": [], \"none\": [\"x\"]}", "none", "must have at most 0 items");
 }
 static const struct field_policy inner_fields[] = {
         {"n", FIELD_INTEGER, true, check_even, NULL},
@@ -372,6 +450,7 @@ int main(void) {
                 cmocka_unit_test(test_user_update_body),  cmocka_unit_test(test_token_create_body),
                 cmocka_unit_test(test_config_put_body),   cmocka_unit_test(test_config_apply_body),
                 cmocka_unit_test(test_nested_policy),     cmocka_unit_test(test_error_field_utf8),
+                cmocka_unit_test(test_dns_record_body),   cmocka_unit_test(test_string_array_policy),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

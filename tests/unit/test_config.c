@@ -41,6 +41,12 @@ static void test_defaults(void **state) {
         assert_false(config_field_find("profile")->writable);
         assert_false(config_field_find("public_endpoint")->staged);
         assert_true(config_field_find("domain")->staged);
+        /* Upstream resolvers are live: they cannot cut the admin off. */
+        assert_false(config_field_find("dns.forwarders")->staged);
+        assert_false(config_field_find("dns.forward_tls")->staged);
+        assert_true(config_field_find("dns.forwarders")->writable);
+        assert_int_equal(config_field_find("dns.forwarders")->kind, CONFIG_STRING_LIST);
+        assert_int_equal(config_field_find("dns.forward_tls")->kind, CONFIG_BOOL);
 
         assert_string_equal(json_string_value(json_object_get(dev, "profile")), "dev");
         assert_string_equal(json_string_value(json_object_get(dev, "cell_name")), "mycell");
@@ -54,6 +60,9 @@ static void test_defaults(void **state) {
         assert_int_equal(json_integer_value(json_object_get(dev, "ports.dhcp")), 0);
         assert_int_equal(json_integer_value(json_object_get(dev, "ports.wireguard")), 51820);
         assert_int_equal(json_integer_value(json_object_get(dev, "ports.https")), 8443);
+        assert_true(json_is_array(json_object_get(dev, "dns.forwarders")));
+        assert_int_equal(json_array_size(json_object_get(dev, "dns.forwarders")), 0);
+        assert_true(json_is_false(json_object_get(dev, "dns.forward_tls")));
 
         assert_string_equal(json_string_value(json_object_get(sys, "profile")), "system");
         assert_int_equal(json_integer_value(json_object_get(sys, "ports.dns")), 53);
@@ -122,6 +131,35 @@ static void test_check_rejects(void **state) {
                 {"public_endpoint", "\"1.2.3.4:51820\"", "public_endpoint"},
                 {"public_endpoint", "\"vpn.example.com\\\"\"", "public_endpoint"},
                 {"profile", "\"prod\"", "profile"},
+                /* dns */
+                {"dns.forwarders", "\"192.0.2.53\"", "dns.forwarders"},
+                {"dns.forwarders", "null", "dns.forwarders"},
+                {"dns.forwarders", "[1]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53\", \"192.0.2.53\"]", "dns.forwarders"}, /* twice */
+                {"dns.forwarders", "[\"1.1.1.1\", \"1.1.1.2\", \"1.1.1.3\", \"1.1.1.4\", \"1.1.1.5\", \"1.1.1.6\", "
+                                   "\"1.1.1.7\", \"1.1.1.8\", \"1.1.1.9\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"dns.example.net\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53@0\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53@65536\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53@053\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53@\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53#dns.example.net\"]", "dns.forwarders"}, /* a TLS name needs the port */
+                {"dns.forwarders", "[\"192.0.2.53@853#\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53@853#Dns.example.net\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53@853#a b\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53@853#x\\ny\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53@853#x}\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.53@853@853\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"192.0.2.053\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"0.0.0.0\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"224.0.0.1\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"255.255.255.255\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"2001:db8::1\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\" 192.0.2.53\"]", "dns.forwarders"},
+                {"dns.forwarders", "[\"\"]", "dns.forwarders"},
+                {"dns.forward_tls", "1", "dns.forward_tls"},
+                {"dns.forward_tls", "\"true\"", "dns.forward_tls"},
+                {"dns.forward_tls", "null", "dns.forward_tls"},
                 /* missing */
                 {"ports.ntp", NULL, "ports.ntp"},
                 {"domain", NULL, "domain"},
@@ -183,6 +221,12 @@ static void test_check_accepts(void **state) {
                 {"vpn_address", "\"10.0.0.254/24\""},
                 {"cell_name", "\"a\""},
                 {"domain", "\"home.example.org\""},
+                {"dns.forwarders", "[]"},
+                {"dns.forwarders", "[\"192.0.2.53\", \"127.0.0.2@53\", \"192.0.2.54@853#dns.example.net\"]"},
+                {"dns.forwarders", "[\"1.1.1.1\", \"1.1.1.2\", \"1.1.1.3\", \"1.1.1.4\", \"1.1.1.5\", \"1.1.1.6\", "
+                                   "\"1.1.1.7\", \"1.1.1.8\"]"},
+                {"dns.forwarders", "[\"192.0.2.53@65535\", \"192.0.2.53@1\"]"},
+                {"dns.forward_tls", "true"},
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 _cleanup_json_ json_t *flat = dev_defaults();
@@ -208,6 +252,17 @@ static void test_to_api(void **state) {
         assert_int_equal(json_integer_value(json_object_get(ports, "dns")), 5353);
         assert_int_equal(json_integer_value(json_object_get(ports, "dhcp")), 0);
 
+        /* Every "x.y" key nests under "x". */
+        json_t *dns = json_object_get(api, "dns");
+        assert_true(json_is_object(dns));
+        assert_int_equal(json_object_size(dns), 2);
+        assert_true(json_is_array(json_object_get(dns, "forwarders")));
+        assert_true(json_is_false(json_object_get(dns, "forward_tls")));
+        assert_null(json_object_get(api, "dns.forwarders"));
+        void *it = json_object_iter(api);
+        for (; it; it = json_object_iter_next(api, it))
+                assert_null(strchr(json_object_iter_key(it), '.'));
+
         json_t *ips = json_object_get(api, "service_ips");
         assert_int_equal(json_object_size(ips), config_services_count);
         static const char *const want[][2] = {
@@ -226,6 +281,22 @@ static void test_to_api(void **state) {
         assert_string_equal(json_string_value(json_object_get(ips, "files")), "192.168.50.6");
         /* The input is not modified. */
         assert_non_null(json_object_get(flat, "ports.dns"));
+
+        /* The same n-th host as config_service_ip gives. */
+        char ip[16];
+        assert_int_equal(config_service_ip(flat, 0, ip), 0);
+        assert_string_equal(ip, "192.168.50.1");
+        assert_int_equal(config_service_ip(flat, 5, ip), 0);
+        assert_string_equal(ip, "192.168.50.6");
+        assert_int_equal(config_service_ip(flat, 6, ip), -ERANGE);
+        json_object_set_new(flat, "ip_range", json_string("bogus"));
+        assert_int_equal(config_service_ip(flat, 0, ip), -EINVAL);
+
+        /* ports is there even when no port is set. */
+        _cleanup_json_ json_t *none = json_object(), *bare = NULL;
+        assert_int_equal(config_to_api(none, 0, &bare), 0);
+        assert_true(json_is_object(json_object_get(bare, "ports")));
+        assert_int_equal(json_object_size(json_object_get(bare, "service_ips")), 0);
 }
 
 /* ---- on a real cell ---- */
@@ -462,6 +533,32 @@ static void test_update_live_and_staged(void **state) {
         assert_int_equal(store_latest_revision(c->store), 3);
 }
 
+static void test_update_dns_is_live(void **state) {
+        struct cell *c = *state;
+        json_t *applied, *staged;
+        update_ok(c->store, "{\"dns.forwarders\": [\"192.0.2.53\", \"192.0.2.54@853#dns.example.net\"], "
+                            "\"dns.forward_tls\": true}", &applied, &staged);
+        assert_int_equal(json_array_size(applied), 2);
+        assert_int_equal(json_array_size(staged), 0);
+        json_decref(applied);
+        json_decref(staged);
+        _cleanup_json_ json_t *flat = load(c->store);
+        json_t *fw = json_object_get(flat, "dns.forwarders");
+        assert_int_equal(json_array_size(fw), 2);
+        assert_string_equal(json_string_value(json_array_get(fw, 1)), "192.0.2.54@853#dns.example.net");
+        assert_true(json_is_true(json_object_get(flat, "dns.forward_tls")));
+        _cleanup_json_ json_t *p = pending(c->store);
+        assert_int_equal(json_object_size(p), 0);
+
+        /* Rolling back to the start restores the defaults. */
+        int64_t rev;
+        assert_int_equal(config_rollback(c->store, 1, "tester", "back", &rev), 0);
+        json_decref(flat);
+        flat = load(c->store);
+        assert_int_equal(json_array_size(json_object_get(flat, "dns.forwarders")), 0);
+        assert_true(json_is_false(json_object_get(flat, "dns.forward_tls")));
+}
+
 static void expect_update_error(struct store *s, const char *changes_json, const char *field) {
         _cleanup_json_ json_t *changes = test_json(changes_json);
         json_t *applied = (json_t *)0x1, *staged = (json_t *)0x1;
@@ -490,6 +587,10 @@ static void test_update_errors(void **state) {
         expect_update_error(c->store, "{\"public_endpoint\": \"x y\"}", "public_endpoint");
         expect_update_error(c->store, "{\"ip_range\": \"10.0.0.0/24\"}", "ip_range");
         expect_update_error(c->store, "{\"vpn_address\": \"172.20.0.1/24\"}", "ip_range");
+        expect_update_error(c->store, "{\"dns.forwarders\": [\"192.0.2.53\", \"192.0.2.53\"]}", "dns.forwarders");
+        expect_update_error(c->store, "{\"dns.forwarders\": [\"192.0.2.53;\"]}", "dns.forwarders");
+        expect_update_error(c->store, "{\"dns.forward_tls\": \"yes\"}", "dns.forward_tls");
+        expect_update_error(c->store, "{\"dns\": {\"forward_tls\": true}}", "dns");
         /* A mix of good and bad changes applies none of them. */
         expect_update_error(c->store, "{\"public_endpoint\": \"ok.example.com\", \"ports.dns\": 70000}", "ports.dns");
         _cleanup_json_ json_t *flat = load(c->store);
@@ -697,6 +798,7 @@ int main(void) {
                 CELL(test_apply_confirm),
                 CELL(test_expire_confirm_window),
                 CELL(test_rollback),
+                CELL(test_update_dns_is_live),
                 CELL(test_discard),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,6 +70,15 @@ static void test_every_route(void **state) {
         expect_route("DELETE", "/api/config/pending", "/api/config/pending", config_discard_handler, NULL);
         expect_route("POST", "/api/config/apply", "/api/config/apply", config_apply_handler, NULL);
         expect_route("POST", "/api/config/confirm", "/api/config/confirm", config_confirm_handler, NULL);
+        expect_route("GET", "/api/dns/records", "/api/dns/records", dns_records_list_handler, NULL);
+        expect_route("POST", "/api/dns/records", "/api/dns/records", dns_records_create_handler, NULL);
+        expect_route("GET", "/api/dns/records/42", "/api/dns/records/{id}", dns_records_get_handler, "42");
+        expect_route("PUT", "/api/dns/records/42", "/api/dns/records/{id}", dns_records_update_handler, "42");
+        expect_route("DELETE", "/api/dns/records/42", "/api/dns/records/{id}", dns_records_delete_handler, "42");
+        expect_405("PATCH", "/api/dns/records/42");
+        expect_405("DELETE", "/api/dns/records");
+        expect_404("GET", "/api/dns/records/42/x");
+        expect_404("GET", "/api/dns/records/");
         expect_route("GET", "/api/services/status", "/api/services/status", services_status_handler, NULL);
         expect_route("GET", "/api/services/caddy/logs", "/api/services/{name}/logs", services_logs_handler, "caddy");
         expect_route("GET", "/api/services/caddy/logs/stream", "/api/services/{name}/logs/stream",
@@ -88,7 +97,7 @@ static void test_every_route(void **state) {
  * method and pattern (no entry is shadowed by an earlier one). */
 static void test_table_self_match(void **state) {
         (void)state;
-        assert_int_equal(api_routes_count, 27);
+        assert_int_equal(api_routes_count, 32);
         for (unsigned i = 0; i < api_routes_count; i++) {
                 const struct route *r = &api_routes[i];
                 char path[256];
@@ -140,6 +149,17 @@ static void test_roles_and_bodies(void **state) {
         assert_true(m.route->body_optional);
         assert_non_null(match(&m, "POST", "/api/auth/tokens"));
         assert_ptr_equal(m.route->body, &token_create_body);
+        assert_non_null(match(&m, "GET", "/api/dns/records"));
+        assert_int_equal(m.route->role, ROLE_USER);
+        assert_non_null(match(&m, "POST", "/api/dns/records"));
+        assert_int_equal(m.route->role, ROLE_ADMIN);
+        assert_ptr_equal(m.route->body, &dns_record_body);
+        assert_non_null(match(&m, "PUT", "/api/dns/records/1"));
+        assert_int_equal(m.route->role, ROLE_ADMIN);
+        assert_ptr_equal(m.route->body, &dns_record_body);
+        assert_non_null(match(&m, "DELETE", "/api/dns/records/1"));
+        assert_int_equal(m.route->role, ROLE_ADMIN);
+        assert_null(m.route->body);
 
         /* Only /health and login are open. */
         for (unsigned i = 0; i < api_routes_count; i++)

@@ -257,7 +257,8 @@ static void test_txn_abort(void **state) {
         assert_int_equal(txn_commit(&t, "tester", "too late", NULL), -EINVAL);
 
         assert_int_equal(store_latest_revision(s), 0);
-        assert_int_equal(pragma_int(store_db(s), "SELECT COUNT(*) FROM config"), 0);
+        /* (A new store holds only the rows its migrations put there.) */
+        assert_int_equal(pragma_int(store_db(s), "SELECT COUNT(*) FROM config WHERE key = 'domain'"), 0);
         assert_int_equal(pragma_int(store_db(s), "SELECT COUNT(*) FROM revisions"), 0);
 
         /* The connection is usable again: a new transaction commits as 1. */
@@ -277,7 +278,7 @@ static void test_txn_cleanup_attribute(void **state) {
                 assert_int_equal(store_exec(s, "INSERT INTO config (key, value) VALUES ('k', '1')"), 0);
                 /* leaves scope without a commit */
         }
-        assert_int_equal(pragma_int(store_db(s), "SELECT COUNT(*) FROM config"), 0);
+        assert_int_equal(pragma_int(store_db(s), "SELECT COUNT(*) FROM config WHERE key = 'k'"), 0);
         {
                 /* A zeroed txn that was never begun is fine to clean up. */
                 _cleanup_txn_ struct txn t = {0};

@@ -186,7 +186,7 @@ export interface paths {
         get: operations["getConfig"];
         /**
          * Change the cell configuration.
-         * @description `public_endpoint` applies at once (a revision). `cell_name`, `domain`,
+         * @description `public_endpoint` and `dns` apply at once (a revision). `cell_name`, `domain`,
          *     `vpn_address`, `ip_range` and `ports` could cut the admin off, so they
          *     are staged: see `/api/config/pending` and `/api/config/apply`.
          */
@@ -251,6 +251,62 @@ export interface paths {
         /** Keep the applied changes. */
         post: operations["confirmConfig"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dns/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The zone's records, sorted by name, type and value.
+         * @description `search` keeps the records whose name or value contains it (ASCII
+         *     letters compared without case); `type` keeps one type. `limit` and
+         *     `offset` page through the result; `total` counts every match.
+         */
+        get: operations["listDnsRecords"];
+        put?: never;
+        /**
+         * Add a record to the zone.
+         * @description Each type has its grammar (see DnsRecordRequest); a value outside
+         *     it is a 400 naming the field, and nothing is stored. Conflicts are
+         *     409: the same name, type and value again; a CNAME beside any other
+         *     record of its name (either way round) or at `@`; a name of one of
+         *     the cell's services (`webui`, `dns`, `ntp`, `mail`, `calendar`,
+         *     `files`); more than 100000 records in the zone. A revision
+         *     (entity `dns_record`, key the id).
+         */
+        post: operations["createDnsRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dns/records/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One record. */
+        get: operations["getDnsRecord"];
+        /**
+         * Replace a record.
+         * @description A full replacement: the same body and rules as creating one (the
+         *     record never conflicts with itself). Sending the record as it is
+         *     changes nothing and appends no revision.
+         */
+        put: operations["updateDnsRecord"];
+        post?: never;
+        /** Remove a record. */
+        delete: operations["deleteDnsRecord"];
         options?: never;
         head?: never;
         patch?: never;
@@ -438,7 +494,7 @@ export interface paths {
         put?: never;
         /**
          * Restore the cell configuration as of revision n.
-         * @description A new revision. Users and tokens are never rolled back.
+         * @description A new revision. Users, tokens and DNS records are not rolled back (yet).
          */
         post: operations["rollbackRevision"];
         delete?: never;
@@ -479,7 +535,7 @@ export interface components {
         /** @description 0 turns DHCP off. */
         DhcpPort: number;
         TokenId: string;
-        /** @description A configuration field name; ports may be named one by one (`ports.dns`). */
+        /** @description A configuration field name; ports and DNS settings may be named one by one (`ports.dns`, `dns.forwarders`). */
         ConfigField: string;
         RevisionNumber: number;
         Error: {
@@ -608,6 +664,26 @@ export interface components {
             calendar: components["schemas"]["IPv4"];
             files: components["schemas"]["IPv4"];
         };
+        /**
+         * @description An upstream resolver: `IPv4`, `IPv4@PORT`, or `IPv4@PORT#tls-name`
+         *     (the name its certificate must carry, for DNS-over-TLS). The
+         *     address is a unicast IPv4 address; the port 1..65535 without
+         *     leading zeros; the name as `Domain`.
+         */
+        DnsForwarder: string;
+        /** @description At most 8, none twice. Empty by default. */
+        DnsForwarders: components["schemas"]["DnsForwarder"][];
+        /** @description How the cell's resolver reaches the rest of the DNS. Changes apply at once (live). */
+        DnsSettings: {
+            forwarders: components["schemas"]["DnsForwarders"];
+            /** @description Reach the forwarders over DNS-over-TLS. Default false. */
+            forward_tls: boolean;
+        };
+        /** @description Any subset of the DNS settings. */
+        DnsSettingsUpdate: {
+            forwarders?: components["schemas"]["DnsForwarders"];
+            forward_tls?: boolean;
+        };
         Config: {
             cell_name: components["schemas"]["Name"];
             domain: components["schemas"]["Domain"];
@@ -617,6 +693,7 @@ export interface components {
             /** @enum {string} */
             profile: "dev" | "system";
             ports: components["schemas"]["Ports"];
+            dns: components["schemas"]["DnsSettings"];
             service_ips: components["schemas"]["ServiceIps"];
             /** @description The latest revision number. */
             revision: components["schemas"]["RevisionNumber"];
@@ -629,6 +706,7 @@ export interface components {
             ip_range?: components["schemas"]["IpRange"];
             public_endpoint?: components["schemas"]["PublicEndpoint"];
             ports?: components["schemas"]["PortsUpdate"];
+            dns?: components["schemas"]["DnsSettingsUpdate"];
         };
         ConfigUpdateResult: {
             config: components["schemas"]["Config"];
@@ -661,7 +739,7 @@ export interface components {
         };
         Change: {
             /** @enum {string} */
-            entity: "config" | "pending" | "user" | "token";
+            entity: "config" | "pending" | "user" | "token" | "dns_record";
             key: string;
             /** @description Any JSON value; secrets never appear (a password shows as "(changed)"). */
             before: unknown;
@@ -679,6 +757,51 @@ export interface components {
         };
         RevisionList: {
             revisions: components["schemas"]["Revision"][];
+        };
+        /**
+         * @description `@` (the zone itself) or dot-separated labels of [a-z0-9_-]{1,63},
+         *     none starting or ending with '-', at most 200 characters. Relative
+         *     to the zone: `www` is `www.<cell_name>.<domain>`.
+         */
+        DnsRecordName: string;
+        /** @enum {string} */
+        DnsRecordType: "A" | "AAAA" | "CNAME" | "TXT" | "MX" | "SRV";
+        /** @description A name relative to the zone, or absolute with one trailing dot; never an address. */
+        DnsTarget: string;
+        /** @description What each type requires of value, priority, weight, port and name. */
+        DnsRecordRules: unknown & unknown & unknown & unknown & unknown & unknown;
+        /**
+         * @description A record. `ttl` defaults to 300. `priority` is required for MX and
+         *     SRV, `weight` and `port` for SRV; for other types they are refused.
+         *     An SRV name starts with `_service._proto` (`_sip._tcp`,
+         *     `_sip._tcp.office`). AAAA values are stored in canonical form.
+         */
+        DnsRecordRequest: {
+            name: components["schemas"]["DnsRecordName"];
+            type: components["schemas"]["DnsRecordType"];
+            value: string;
+            /** @default 300 */
+            ttl?: number;
+            priority?: number;
+            weight?: number;
+            port?: number;
+        } & components["schemas"]["DnsRecordRules"];
+        DnsRecord: {
+            id: number;
+            name: components["schemas"]["DnsRecordName"];
+            type: components["schemas"]["DnsRecordType"];
+            value: string;
+            ttl: number;
+            /** @description The full name, `<name>.<cell_name>.<domain>` (the zone itself for `@`), without a trailing dot. */
+            fqdn: string;
+            priority?: number;
+            weight?: number;
+            port?: number;
+        } & components["schemas"]["DnsRecordRules"];
+        DnsRecordList: {
+            records: components["schemas"]["DnsRecord"][];
+            /** @description How many records match, ignoring limit and offset. */
+            total: number;
         };
         /** @description A service's name, e.g. `caddy`. */
         ServiceName: string;
@@ -930,6 +1053,14 @@ export interface components {
         Limit: number;
         /** @description Only revisions with a number lower than this. */
         Before: number;
+        DnsRecordId: number;
+        /** @description A substring of the name or the value. */
+        DnsSearch: string;
+        DnsTypeFilter: components["schemas"]["DnsRecordType"];
+        /** @description At most this many records (default all). */
+        DnsLimit: number;
+        /** @description Skip this many matching records first. */
+        DnsOffset: number;
         /** @description `1`: every user's tokens (admins only). */
         All: 0 | 1;
     };
@@ -1451,6 +1582,159 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listDnsRecords: {
+        parameters: {
+            query?: {
+                /** @description A substring of the name or the value. */
+                search?: components["parameters"]["DnsSearch"];
+                type?: components["parameters"]["DnsTypeFilter"];
+                /** @description At most this many records (default all). */
+                limit?: components["parameters"]["DnsLimit"];
+                /** @description Skip this many matching records first. */
+                offset?: components["parameters"]["DnsOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching records. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DnsRecordList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    createDnsRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DnsRecordRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DnsRecord"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getDnsRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["DnsRecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DnsRecord"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    updateDnsRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["DnsRecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DnsRecordRequest"];
+            };
+        };
+        responses: {
+            /** @description The record as stored now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DnsRecord"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    deleteDnsRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["DnsRecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];
