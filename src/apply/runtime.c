@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,6 +361,9 @@ int runtime_reconcile(struct runtime *rt, json_t **ret_outcome) {
                 *ret_outcome = outcome;
         else
                 json_decref(outcome);
+        /* A reconcile renders whole files in memory (a large zone is
+         * megabytes): hand the freed heap back rather than keep it. */
+        malloc_trim(0);
         return 0;
 }
 

@@ -583,7 +583,7 @@ static int count_records(struct store *s, int64_t *ret) {
 int dns_records_create(struct txn *t, struct dns_record *rec, struct dns_error *err) {
         struct store *s = t->store;
         char zone[DNS_ZONE_MAX_LEN + 1];
-        int64_t n;
+        int64_t n = 0;
         int r;
         if ((r = dns_zone(s, zone)) < 0 || (r = dns_record_check_zone(rec, zone, err)) < 0 ||
             (r = check_conflicts(s, rec, 0, err)) < 0 || (r = count_records(s, &n)) < 0)
