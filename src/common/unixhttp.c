@@ -2,48 +2,16 @@
 #include "unixhttp.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/buf.h"
 #include "common/cleanup.h"
+#include "common/sockio.h"
 #include "common/timeutil.h"
-
-static int wait_for(int fd, short events, uint64_t deadline) {
-        for (;;) {
-                uint64_t now = now_monotonic_usec();
-                if (now >= deadline)
-                        return -ETIMEDOUT;
-                struct pollfd p = {.fd = fd, .events = events};
-                int n = poll(&p, 1, (int)((deadline - now + 999) / 1000));
-                if (n > 0)
-                        return 0;
-                if (n < 0 && errno != EINTR)
-                        return -errno;
-        }
-}
-
-static int send_all(int fd, const char *data, size_t len, uint64_t deadline) {
-        while (len) {
-                int r = wait_for(fd, POLLOUT, deadline);
-                if (r < 0)
-                        return r;
-                ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
-                if (n < 0 && (errno == EINTR || errno == EAGAIN))
-                        continue;
-                if (n < 0)
-                        return -errno;
-                data += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
 
 /* Decodes a chunked body in place; returns its length or -EBADMSG. */
 static long dechunk(char *body, size_t len) {
@@ -102,17 +70,10 @@ static int parse_response(struct buf *raw, int *ret_status, char **ret_body) {
 }
 
 int unixhttp_request(const struct unixhttp_request *req, int *ret_status, char **ret_body) {
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        if (strlen(req->socket_path) >= sizeof sa.sun_path)
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, req->socket_path);
         uint64_t deadline = now_monotonic_usec() + (uint64_t)req->timeout_ms * 1000;
-
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        _cleanup_close_ int fd = sockio_connect_unix(req->socket_path);
         if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-                return -errno;
+                return fd;
 
         _cleanup_buf_ struct buf head = BUF_INIT;
         buf_printf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", req->method, req->path, req->host);
@@ -121,26 +82,15 @@ int unixhttp_request(const struct unixhttp_request *req, int *ret_status, char *
         int r = buf_puts(&head, "\r\n");
         if (r < 0)
                 return r;
-        if ((r = send_all(fd, buf_str(&head), head.len, deadline)) < 0)
+        if ((r = sockio_send_all(fd, buf_str(&head), head.len, deadline)) < 0)
                 return r;
-        if (req->content_type && (r = send_all(fd, req->body, req->body_len, deadline)) < 0)
+        if (req->content_type && (r = sockio_send_all(fd, req->body, req->body_len, deadline)) < 0)
                 return r;
 
+        /* Connection: close: the answer is complete when the peer closes. */
         _cleanup_buf_ struct buf raw = BUF_INIT;
         buf_init(&raw, UNIXHTTP_RESPONSE_MAX);
-        for (;;) {
-                if ((r = wait_for(fd, POLLIN, deadline)) < 0)
-                        return r;
-                char chunk[8192];
-                ssize_t n = recv(fd, chunk, sizeof chunk, 0);
-                if (n < 0 && (errno == EINTR || errno == EAGAIN))
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break; /* Connection: close: the answer is complete */
-                if ((r = buf_append(&raw, chunk, (size_t)n)) < 0)
-                        return r;
-        }
+        if ((r = sockio_read_to_eof(fd, &raw, deadline)) < 0)
+                return r;
         return parse_response(&raw, ret_status, ret_body);
 }

@@ -48,15 +48,11 @@ static int caddy_prepare(const struct service_env *env) {
             (r = service_make_dir(env->run_dir, 0750, user)) < 0)
                 return r;
         if (user) {
-                struct passwd *pw = getpwnam(user);
-                if (!pw)
-                        return -ESRCH;
-                /* Caddy reads its config by group; the setgid bit gives every
-                 * file picd writes there that group. */
-                if (chown(env->config_dir, (uid_t)-1, pw->pw_gid) < 0 || chmod(env->config_dir, 02750) < 0)
-                        return -errno;
+                gid_t gid;
+                if ((r = service_share_config_dir(env, user, &gid)) < 0)
+                        return r;
                 /* The proxy must reach picd's api.sock: group access. */
-                if (chown(env->state->api_socket, (uid_t)-1, pw->pw_gid) < 0 && errno != ENOENT)
+                if (chown(env->state->api_socket, (uid_t)-1, gid) < 0 && errno != ENOENT)
                         return -errno;
         }
         return 0;

@@ -77,3 +77,7 @@ int probe_tcp_loopback(uint16_t port);
 int probe_command(char *const argv[], unsigned timeout_ms);
 /* mkdir -p of one level with mode, then chown to user (NULL: leave). */
 int service_make_dir(const char *path, mode_t mode, const char *user);
+/* When a daemon runs as its own user, its config directory becomes
+ * readable by that user's group, setgid so every file picd writes there
+ * gets the group too. Returns the user's gid in *ret_gid. */
+int service_share_config_dir(const struct service_env *env, const char *user, gid_t *ret_gid);

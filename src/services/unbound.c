@@ -40,14 +40,7 @@ static int unbound_prepare(const struct service_env *env) {
         int r;
         if ((r = service_make_dir(env->config_dir, 0750, NULL)) < 0 || (r = service_make_dir(env->run_dir, 0750, user)) < 0)
                 return r;
-        if (user) {
-                struct passwd *pw = getpwnam(user);
-                if (!pw)
-                        return -ESRCH;
-                if (chown(env->config_dir, (uid_t)-1, pw->pw_gid) < 0 || chmod(env->config_dir, 02750) < 0)
-                        return -errno;
-        }
-        return 0;
+        return user ? service_share_config_dir(env, user, NULL) : 0;
 }
 
 static int unbound_build_command(const struct service_env *env, char ***ret_argv, char ***ret_envp) {

@@ -75,6 +75,17 @@ int probe_command(char *const argv[], unsigned timeout_ms) {
         return ok ? 0 : -EAGAIN;
 }
 
+int service_share_config_dir(const struct service_env *env, const char *user, gid_t *ret_gid) {
+        struct passwd *pw = getpwnam(user);
+        if (!pw)
+                return -ESRCH;
+        if (chown(env->config_dir, (uid_t)-1, pw->pw_gid) < 0 || chmod(env->config_dir, 02750) < 0)
+                return -errno;
+        if (ret_gid)
+                *ret_gid = pw->pw_gid;
+        return 0;
+}
+
 int service_make_dir(const char *path, mode_t mode, const char *user) {
         if (mkdir(path, mode) < 0 && errno != EEXIST)
                 return -errno;
