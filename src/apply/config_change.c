@@ -8,6 +8,8 @@
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
+#include "store/dhcp.h"
+#include "store/dns.h"
 #include "store/revisions.h"
 
 
@@ -43,6 +45,15 @@ static int check_changes(json_t *changes, struct validation_error *err) {
                 }
         }
         return 0;
+}
+
+static bool touches_group(json_t *changes, const char *prefix) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(changes, key, v)
+                if (strncmp(key, prefix, strlen(prefix)) == 0)
+                        return true;
+        return false;
 }
 
 static void merge_into(json_t *target, json_t *changes) {
@@ -82,6 +93,13 @@ int config_update(struct store *s, json_t *changes, const char *actor, json_t **
         if ((r = config_check(live, &ret_error->field, &ret_error->message)) < 0 ||
             (r = config_check(future, &ret_error->field, &ret_error->message)) < 0)
                 return r;
+        /* DHCP against the machine's interfaces, when this change touches
+         * it: an interface that vanished later must not block the rest. */
+        if (touches_group(changes, "dhcp.") &&
+            (r = config_check_machine(live, &ret_error->field, ret_error->text, sizeof ret_error->text)) < 0) {
+                ret_error->message = ret_error->text;
+                return r;
+        }
 
         json_object_foreach(changes, key, v) {
                 if (!config_field_find(key)->staged) {
@@ -219,6 +237,14 @@ static int rollback_in_txn(struct txn *t, int64_t number) {
         json_object_foreach(target, key, v)
                 if ((r = config_set(t, key, v)) < 0)
                         return r;
+        /* The zone's records and the DHCP reservations are the cell's
+         * configuration too; accounts and tokens are not. */
+        _cleanup_json_ json_t *records = NULL, *reservations = NULL;
+        if ((r = revisions_entity_at(t->store, number, "dns_record", &records)) < 0 ||
+            (r = dns_records_restore(t, records)) < 0 ||
+            (r = revisions_entity_at(t->store, number, "dhcp_reservation", &reservations)) < 0 ||
+            (r = dhcp_reservations_restore(t, reservations)) < 0)
+                return r;
         return confirm_window_clear(t);
 }
 

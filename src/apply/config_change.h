@@ -20,7 +20,8 @@
 
 struct validation_error {
         const char *field;
-        const char *message;
+        const char *message;  /* static, or points into text */
+        char text[192];
 };
 
 /* changes: a flat object of key -> value. ret_applied and ret_staged get
@@ -34,8 +35,8 @@ int config_apply_staged(struct store *s, const char *actor, int timeout_s, int64
 int config_confirm(struct store *s, int64_t *ret_revision);
 /* -ENODATA: nothing staged. */
 int config_discard_staged(struct store *s, const char *actor);
-/* Restores the config as of revision `number` (users and tokens are not
- * touched). Closes any open confirm window. -ENOENT: unknown revision. */
+/* Restores the config, the DNS records and the DHCP reservations as of
+ * revision `number` (users and tokens are not touched). Closes any open confirm window. -ENOENT: unknown revision. */
 int config_rollback(struct store *s, int64_t number, const char *actor, const char *summary, int64_t *ret_revision);
 /* When an open window's deadline has passed, restores its previous
  * revision. Returns 1 when it rolled back, 0 when there was nothing to do. */

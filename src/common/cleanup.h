@@ -45,3 +45,10 @@ static inline void closedirp(DIR **d) {
         if (*d)
                 closedir(*d);
 }
+
+#include <stdio.h>
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)

@@ -122,3 +122,47 @@ void utf8_repair(char *s) {
 bool valid_port(long long port) {
         return port >= 1 && port <= 65535;
 }
+
+bool valid_host_label(const char *s) {
+        return s && valid_label(s, strlen(s), 63);
+}
+
+bool valid_ifname(const char *s) {
+        if (!s)
+                return false;
+        size_t len = strlen(s);
+        if (len == 0 || len > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                char c = s[i];
+                if (!is_lower_alnum(c) && !(c >= 'A' && c <= 'Z') && !strchr("_.-", c))
+                        return false;
+        }
+        return true;
+}
+
+bool valid_mac(const char *s, char *out) {
+        static const char hex[] = "0123456789abcdef";
+        if (!s || strlen(s) != 17)
+                return false;
+        for (size_t i = 0; i < 17; i++) {
+                char c = s[i];
+                if (i % 3 == 2) {
+                        if (c != ':')
+                                return false;
+                        continue;
+                }
+                if (c >= 'A' && c <= 'F')
+                        c = (char)(c - 'A' + 'a');
+                if (!memchr(hex, c, 16) || c == 0)
+                        return false;
+                if (out)
+                        out[i] = c;
+        }
+        if (out) {
+                for (size_t i = 2; i < 17; i += 3)
+                        out[i] = ':';
+                out[17] = 0;
+        }
+        return true;
+}

@@ -26,6 +26,15 @@ bool valid_host(const char *s);
  * length in bytes between min and max. For passwords and free text. */
 bool valid_text(const char *s, size_t min, size_t max);
 bool valid_port(long long port);
+/* One DNS label: [a-z0-9-]{1,63}, not starting or ending with '-'. For host
+ * names under lan. and the names of DHCP reservations. */
+bool valid_host_label(const char *s);
+/* A network interface name as the kernel allows it, narrowed to
+ * [A-Za-z0-9_.-]{1,15} and not "." or "..". */
+bool valid_ifname(const char *s);
+/* A MAC address: six pairs of hex digits joined by ':'. With out (18 bytes)
+ * it is written there in lower case. */
+bool valid_mac(const char *s, char *out);
 
 /* Replaces every byte that is not part of a well-formed UTF-8 sequence
  * (including a sequence cut short at the end) with '?', in place, so that

@@ -9,7 +9,31 @@
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/validate.h"
+#include "common/netif.h"
+#include "store/dhcp.h"
 #include "store/dns.h"
+
+static uint32_t flat_ipv4(json_t *flat, const char *key);
+
+static const char *check_ifname_or_empty(const char *s) {
+        return s[0] == 0 || valid_ifname(s) ? NULL : "must be empty or an interface name of 1-15 letters, digits, '_', '.' and '-'";
+}
+
+static const char *check_ipv4_or_empty(const char *s) {
+        uint32_t addr;
+        return s[0] == 0 || ipv4_parse(s, &addr) == 0 ? NULL : "must be empty or an IPv4 address";
+}
+
+static const char *check_ntp_server(const char *s) {
+        return valid_host(s) ? NULL : "must be a host name or an IPv4 address";
+}
+
+static const char *check_subnet(const char *s) {
+        struct cidr4 c;
+        if (cidr4_parse(s, &c) < 0)
+                return "must be an IPv4 network with a prefix, like 192.168.1.0/24";
+        return cidr4_is_network(&c) ? NULL : "must have its host bits zero, like 192.168.1.0/24";
+}
 
 const struct config_field config_fields[] = {
         {"cell_name", CONFIG_STRING, true, true},
@@ -32,6 +56,17 @@ const struct config_field config_fields[] = {
         /* Upstream resolvers can change without cutting anyone off: live. */
         {"dns.forwarders", CONFIG_STRING_LIST, true, false, DNS_FORWARDERS_MAX, dns_check_forwarder},
         {"dns.forward_tls", CONFIG_BOOL, true, false},
+        /* DHCP and NTP serve the LAN: live too. */
+        {"dhcp.enabled", CONFIG_BOOL, true, false},
+        {"dhcp.interface", CONFIG_STRING, true, false, 0, check_ifname_or_empty},
+        {"dhcp.range_start", CONFIG_STRING, true, false, 0, check_ipv4_or_empty},
+        {"dhcp.range_end", CONFIG_STRING, true, false, 0, check_ipv4_or_empty},
+        {"dhcp.router", CONFIG_STRING, true, false, 0, check_ipv4_or_empty},
+        {"dhcp.lease_time", CONFIG_INT, true, false, 0, NULL, DHCP_LEASE_TIME_MIN, DHCP_LEASE_TIME_MAX,
+         "must be an integer from 120 to 31536000 (seconds)"},
+        {"ntp.servers", CONFIG_STRING_LIST, true, false, NTP_SERVERS_MAX, check_ntp_server},
+        {"ntp.local_stratum", CONFIG_INT, true, false, 0, NULL, 0, 15, "must be an integer from 0 (off) to 15"},
+        {"ntp.allow", CONFIG_STRING_LIST, true, false, NTP_ALLOW_MAX, check_subnet},
 };
 const unsigned config_fields_count = ELEMENTSOF(config_fields);
 
@@ -57,9 +92,13 @@ int config_defaults(const char *profile, json_t **ret) {
         else
                 return -EINVAL;
 
-        json_t *flat = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:b}", "cell_name", "mycell", "domain", "cell",
-                                 "vpn_address", "10.0.0.1/24", "ip_range", "172.20.0.0/24", "public_endpoint", "",
-                                 "profile", profile, "dns.forwarders", "dns.forward_tls", false);
+        json_t *flat = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:b, s:b, s:s, s:s, s:s, s:s, s:i, s:[s], s:i, s:[]}",
+                                 "cell_name", "mycell", "domain", "cell", "vpn_address", "10.0.0.1/24", "ip_range",
+                                 "172.20.0.0/24", "public_endpoint", "", "profile", profile, "dns.forwarders",
+                                 "dns.forward_tls", false, "dhcp.enabled", false, "dhcp.interface", "",
+                                 "dhcp.range_start", "", "dhcp.range_end", "", "dhcp.router", "", "dhcp.lease_time",
+                                 DHCP_LEASE_TIME_DEFAULT, "ntp.servers", NTP_SERVER_DEFAULT, "ntp.local_stratum", 0,
+                                 "ntp.allow");
         if (!flat)
                 return -ENOMEM;
         unsigned p = 0;
@@ -122,17 +161,23 @@ int config_check_value(const struct config_field *f, json_t *value, const char *
         const char *msg = NULL;
         if (f->kind == CONFIG_STRING_LIST) {
                 msg = check_string_list(f, value);
+        } else if (f->kind == CONFIG_INT) {
+                bool in_range = json_is_integer(value) && json_integer_value(value) >= f->min &&
+                                json_integer_value(value) <= f->max;
+                msg = in_range ? NULL : f->range_message;
         } else if (f->kind == CONFIG_BOOL) {
                 msg = json_is_boolean(value) ? NULL : "must be a boolean";
         } else if (f->kind == CONFIG_PORT) {
                 if (!json_is_integer(value))
                         msg = "must be an integer";
                 else if (streq(f->key, "ports.dhcp") && json_integer_value(value) == 0)
-                        msg = NULL; /* 0 turns DHCP off */
+                        msg = NULL; /* 0: the standard port, 67 */
                 else if (!valid_port(json_integer_value(value)))
                         msg = "must be a port between 1 and 65535";
         } else if (!json_is_string(value)) {
                 msg = "must be a string";
+        } else if (f->check_item) {
+                msg = f->check_item(json_string_value(value));
         } else {
                 const char *s = json_string_value(value);
                 if (streq(f->key, "cell_name"))
@@ -150,6 +195,33 @@ int config_check_value(const struct config_field *f, json_t *value, const char *
         }
         if (msg) {
                 *ret_message = msg;
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* DHCP turned on needs an interface and a range, in order. */
+static int check_dhcp(json_t *flat, const char **ret_field, const char **ret_message) {
+        if (!json_is_true(json_object_get(flat, "dhcp.enabled")))
+                return 0;
+        static const struct {
+                const char *key, *message;
+        } needed[] = {
+                {"dhcp.interface", "must be set to turn DHCP on"},
+                {"dhcp.range_start", "must be set to turn DHCP on"},
+                {"dhcp.range_end", "must be set to turn DHCP on"},
+        };
+        for (unsigned i = 0; i < ELEMENTSOF(needed); i++) {
+                const char *v = json_string_value(json_object_get(flat, needed[i].key));
+                if (!v || !v[0]) {
+                        *ret_field = needed[i].key;
+                        *ret_message = needed[i].message;
+                        return -EINVAL;
+                }
+        }
+        if (flat_ipv4(flat, "dhcp.range_start") > flat_ipv4(flat, "dhcp.range_end")) {
+                *ret_field = "dhcp.range_end";
+                *ret_message = "must not come before dhcp.range_start";
                 return -EINVAL;
         }
         return 0;
@@ -176,6 +248,66 @@ int config_check(json_t *flat, const char **ret_field, const char **ret_message)
         if (cidr4_host_count(&range) < config_services_count) {
                 *ret_field = "ip_range";
                 *ret_message = "is too small for one address per service";
+                return -EINVAL;
+        }
+        return check_dhcp(flat, ret_field, ret_message);
+}
+
+static uint32_t flat_ipv4(json_t *flat, const char *key) {
+        uint32_t addr = 0;
+        ipv4_parse(json_string_value(json_object_get(flat, key)), &addr);
+        return addr;
+}
+
+int config_dhcp_subnet(json_t *flat, struct cidr4 *ret) {
+        const char *ifname = json_string_value(json_object_get(flat, "dhcp.interface"));
+        if (!ifname || !ifname[0])
+                return -ENOENT;
+        return netif_ipv4_find(ifname, ret) < 0 ? -ENOENT : 0;
+}
+
+/* addr inside the interface's subnet and none of its special addresses. */
+static const char *check_in_subnet(const struct cidr4 *net, uint32_t addr) {
+        if (!cidr4_contains(net, addr))
+                return "must lie inside the DHCP interface's subnet";
+        if (net->prefix < 31 && (addr == cidr4_network(net) || addr == cidr4_broadcast(net)))
+                return "must not be the subnet's network or broadcast address";
+        return NULL;
+}
+
+int config_check_machine(json_t *flat, const char **ret_field, char *message, size_t size) {
+        if (!json_is_true(json_object_get(flat, "dhcp.enabled")))
+                return 0;
+        const char *ifname = json_string_value(json_object_get(flat, "dhcp.interface"));
+        struct cidr4 net;
+        int r = netif_ipv4_find(ifname, &net);
+        if (r < 0) {
+                *ret_field = "dhcp.interface";
+                snprintf(message, size, r == -ENODEV ? "there is no interface '%s' on this machine"
+                                                     : "interface '%s' has no IPv4 address to serve DHCP from",
+                         ifname);
+                return -EINVAL;
+        }
+        char own[16], subnet[CIDR4_STRLEN];
+        ipv4_format(net.addr, own);
+        struct cidr4 base = {cidr4_network(&net), net.prefix};
+        cidr4_format(&base, subnet);
+        static const char *const keys[] = {"dhcp.range_start", "dhcp.range_end", "dhcp.router"};
+        for (unsigned i = 0; i < ELEMENTSOF(keys); i++) {
+                const char *text = json_string_value(json_object_get(flat, keys[i]));
+                if (!text || !text[0])
+                        continue; /* an unset router: the cell's own address */
+                const char *msg = check_in_subnet(&net, flat_ipv4(flat, keys[i]));
+                if (msg) {
+                        *ret_field = keys[i];
+                        snprintf(message, size, "%s %s (%s on %s)", text, msg, subnet, ifname);
+                        return -EINVAL;
+                }
+        }
+        uint32_t start = flat_ipv4(flat, "dhcp.range_start"), end = flat_ipv4(flat, "dhcp.range_end");
+        if (net.addr >= start && net.addr <= end) {
+                *ret_field = "dhcp.range_start";
+                snprintf(message, size, "the range must not include the cell's own address %s on %s", own, ifname);
                 return -EINVAL;
         }
         return 0;

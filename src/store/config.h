@@ -10,9 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/cidr.h"
 #include "store/store.h"
 
-enum config_kind { CONFIG_STRING, CONFIG_PORT, CONFIG_STRING_LIST, CONFIG_BOOL };
+enum config_kind { CONFIG_STRING, CONFIG_PORT, CONFIG_STRING_LIST, CONFIG_BOOL, CONFIG_INT };
 
 struct config_field {
         const char *key;       /* flat key, e.g. "ports.dns": "x.y" nests as {"x": {"y": ...}} in the API */
@@ -20,9 +21,13 @@ struct config_field {
         bool writable;         /* false: set at init only (profile) */
         bool staged;           /* true: changing it could cut the admin off */
         /* CONFIG_STRING_LIST: at most max_items strings, each passing
-         * check_item (NULL when fine, else a message), none twice. */
+         * check_item (NULL when fine, else a message), none twice.
+         * CONFIG_STRING: check_item, when set, is the string's grammar. */
         unsigned max_items;
         const char *(*check_item)(const char *s);
+        /* CONFIG_INT: the range, inclusive, and what to say outside it. */
+        long long min, max;
+        const char *range_message;
 };
 
 extern const struct config_field config_fields[];
@@ -44,9 +49,19 @@ int config_defaults(const char *profile, json_t **ret);
  * with a static message. */
 int config_check_value(const struct config_field *f, json_t *value, const char **ret_message);
 /* Checks a whole flat config, each field and the rules between fields
- * (ip_range must not overlap the VPN subnet). On failure returns -EINVAL,
- * the flat key of the culprit and a static message. */
+ * (ip_range must not overlap the VPN subnet; DHCP turned on needs an
+ * interface and a range). On failure returns -EINVAL, the flat key of the
+ * culprit and a static message. */
 int config_check(json_t *flat, const char **ret_field, const char **ret_message);
+/* The rules that depend on this machine: with DHCP on, its interface must
+ * exist with an IPv4 address, and the range and router must lie in that
+ * subnet, clear of its network, broadcast and the cell's own address.
+ * message is written into (size bytes). */
+int config_check_machine(json_t *flat, const char **ret_field, char *message, size_t size);
+/* The DHCP interface's address and prefix (from the machine, now), and
+ * the VPN subnet, for the renderers: -ENOENT when DHCP has no interface
+ * or it has no IPv4 address. */
+int config_dhcp_subnet(json_t *flat, struct cidr4 *ret);
 
 /* Flat config as stored (a new reference). */
 int config_load(struct store *s, json_t **ret);

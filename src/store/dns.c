@@ -667,3 +667,85 @@ int dns_records_delete(struct txn *t, int64_t id, struct dns_record *ret_old) {
                 *ret_old = old;
         return 0;
 }
+
+/* The record a rollback puts back: its JSON minus what is not stored. */
+static int record_from_history(json_t *row, struct dns_record *ret) {
+        _cleanup_json_ json_t *body = json_deep_copy(row);
+        if (!body)
+                return -ENOMEM;
+        json_object_del(body, "id");
+        json_object_del(body, "fqdn");
+        struct dns_error err;
+        return dns_record_from_json(body, ret, &err) < 0 ? -EBADMSG : 0;
+}
+
+static int delete_row(struct store *s, int64_t id) {
+        sqlite3_stmt *stmt;
+        int r = store_prepare(s, "DELETE FROM dns_records WHERE id = ?", &stmt);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(stmt, 1, id);
+        int rc = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int dns_records_restore(struct txn *t, json_t *rows) {
+        struct store *s = t->store;
+        char zone[DNS_ZONE_MAX_LEN + 1];
+        int r = dns_zone(s, zone);
+        if (r < 0)
+                return r;
+        /* Every row that differs goes first, then the old ones come back:
+         * in between, no uniqueness rule can trip over a half-done swap. */
+        const char *key;
+        json_t *want;
+        _cleanup_json_ json_t *todo = json_object();
+        if (!todo)
+                return -ENOMEM;
+        json_object_foreach(rows, key, want) {
+                char *end;
+                long long id = strtoll(key, &end, 10);
+                if (*end || id <= 0)
+                        return -EBADMSG;
+                struct dns_record now, then;
+                bool have_now = dns_records_get(s, id, &now) == 0, have_then = !json_is_null(want);
+                if (have_then && (r = record_from_history(want, &then)) < 0)
+                        return r;
+                if (have_now == have_then && (!have_now || records_equal(&now, &then)))
+                        continue;
+                if (have_now && (r = delete_row(s, id)) < 0)
+                        return r;
+                json_t *b = have_now ? dns_record_to_json(&now, zone) : json_null();
+                if (!b || json_object_set_new(todo, key, b) < 0)
+                        return -ENOMEM;
+        }
+        json_t *before;
+        json_object_foreach(todo, key, before) {
+                want = json_object_get(rows, key);
+                int64_t id = strtoll(key, NULL, 10);
+                struct dns_record then = {0};
+                if (!json_is_null(want)) {
+                        if ((r = record_from_history(want, &then)) < 0)
+                                return r;
+                        sqlite3_stmt *stmt;
+                        r = store_prepare(s, "INSERT INTO dns_records (name, type, value, ttl, priority, weight, port, id) "
+                                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &stmt);
+                        if (r < 0)
+                                return r;
+                        bind_record(stmt, &then);
+                        sqlite3_bind_int64(stmt, 8, id);
+                        int rc = sqlite3_step(stmt);
+                        sqlite3_reset(stmt);
+                        if (rc != SQLITE_DONE)
+                                return store_errno(rc);
+                        then.id = id;
+                }
+                json_t *a = json_is_null(want) ? NULL : dns_record_to_json(&then, zone);
+                if (!json_is_null(want) && !a)
+                        return -ENOMEM;
+                if ((r = txn_record(t, "dns_record", key, json_is_null(before) ? NULL : json_incref(before), a)) < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -119,3 +119,10 @@ int dns_records_create(struct txn *t, struct dns_record *r, struct dns_error *er
 int dns_records_update(struct txn *t, int64_t id, struct dns_record *r, bool *ret_changed, struct dns_error *err);
 /* ret_old (may be NULL) gets the record as it was. */
 int dns_records_delete(struct txn *t, int64_t id, struct dns_record *ret_old);
+/* A rollback: rows is id -> the record's JSON as dns_record_to_json made
+ * it, or null for no record (revisions_entity_at). Each id whose record
+ * differs is put back as it was, with its id, recording a change. The
+ * rows come from one consistent moment of history, so they are not
+ * checked for conflicts again; each is still checked for its grammar
+ * (-EBADMSG when one fails, and the caller's transaction is abandoned). */
+int dns_records_restore(struct txn *t, json_t *rows);

@@ -105,3 +105,40 @@ int revisions_config_at(struct store *s, int64_t number, json_t **ret) {
         *ret = flat;
         return 0;
 }
+
+int revisions_entity_at(struct store *s, int64_t number, const char *entity, json_t **ret) {
+        sqlite3_stmt *stmt;
+        int r = store_prepare(s, "SELECT diff FROM revisions WHERE number > ? ORDER BY number DESC", &stmt);
+        if (r < 0)
+                return r;
+        json_t *rows = json_object();
+        if (!rows) {
+                sqlite3_reset(stmt);
+                return -ENOMEM;
+        }
+        /* Newest first, each change's "before" overwriting the last: what
+         * remains per key is the row before the oldest change after
+         * `number`, that is, the row right after it. */
+        sqlite3_bind_int64(stmt, 1, number);
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                json_t *diff = json_loads((const char *)sqlite3_column_text(stmt, 0), 0, NULL);
+                json_t *changes = json_object_get(diff, "changes");
+                for (size_t i = json_array_size(changes); i-- > 0;) {
+                        json_t *c = json_array_get(changes, i);
+                        const char *e = json_string_value(json_object_get(c, "entity"));
+                        const char *key = json_string_value(json_object_get(c, "key"));
+                        json_t *before = json_object_get(c, "before");
+                        if (e && key && streq(e, entity))
+                                json_object_set_new(rows, key, before ? json_incref(before) : json_null());
+                }
+                json_decref(diff);
+        }
+        sqlite3_reset(stmt);
+        if (rc != SQLITE_DONE) {
+                json_decref(rows);
+                return store_errno(rc);
+        }
+        *ret = rows;
+        return 0;
+}

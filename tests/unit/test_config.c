@@ -11,6 +11,8 @@
 #include "common/jsonutil.h"
 #include "store/cell.h"
 #include "store/config.h"
+#include "store/dhcp.h"
+#include "store/dns.h"
 #include "store/revisions.h"
 #include "store/store.h"
 
@@ -160,6 +162,28 @@ static void test_check_rejects(void **state) {
                 {"dns.forward_tls", "1", "dns.forward_tls"},
                 {"dns.forward_tls", "\"true\"", "dns.forward_tls"},
                 {"dns.forward_tls", "null", "dns.forward_tls"},
+                /* dhcp: on needs an interface and a range (the machine's
+                 * side is config_check_machine's) */
+                {"dhcp.enabled", "true", "dhcp.interface"},
+                {"dhcp.enabled", "1", "dhcp.enabled"},
+                {"dhcp.interface", "\"eth0\\nport=53\"", "dhcp.interface"},
+                {"dhcp.interface", "\"a234567890123456\"", "dhcp.interface"},
+                {"dhcp.interface", "\"..\"", "dhcp.interface"},
+                {"dhcp.range_start", "\"10.0.0.300\"", "dhcp.range_start"},
+                {"dhcp.range_end", "\"10.0.0.3,10.0.0.9\"", "dhcp.range_end"},
+                {"dhcp.router", "\" 10.0.0.1\"", "dhcp.router"},
+                {"dhcp.lease_time", "119", "dhcp.lease_time"},
+                {"dhcp.lease_time", "31536001", "dhcp.lease_time"},
+                {"dhcp.lease_time", "\"3600\"", "dhcp.lease_time"},
+                /* ntp */
+                {"ntp.servers", "[\"pool.ntp.org\\nallow all\"]", "ntp.servers"},
+                {"ntp.servers", "[\"a b\"]", "ntp.servers"},
+                {"ntp.servers", "[\"x\", \"x\"]", "ntp.servers"},
+                {"ntp.servers", "\"pool.ntp.org\"", "ntp.servers"},
+                {"ntp.local_stratum", "16", "ntp.local_stratum"},
+                {"ntp.local_stratum", "-1", "ntp.local_stratum"},
+                {"ntp.allow", "[\"10.0.0.1/8\"]", "ntp.allow"},
+                {"ntp.allow", "[\"all\"]", "ntp.allow"},
                 /* missing */
                 {"ports.ntp", NULL, "ports.ntp"},
                 {"domain", NULL, "domain"},
@@ -206,7 +230,7 @@ static void test_check_accepts(void **state) {
         static const struct {
                 const char *key, *value;
         } cases[] = {
-                {"ports.dhcp", "0"},               /* 0 turns DHCP off */
+                {"ports.dhcp", "0"},               /* 0: the standard 67 */
                 {"ports.dhcp", "67"},
                 {"ports.dns", "1"},
                 {"ports.dns", "65535"},
@@ -227,6 +251,13 @@ static void test_check_accepts(void **state) {
                                    "\"1.1.1.7\", \"1.1.1.8\"]"},
                 {"dns.forwarders", "[\"192.0.2.53@65535\", \"192.0.2.53@1\"]"},
                 {"dns.forward_tls", "true"},
+                {"dhcp.interface", "\"br-lan.10\""},
+                {"dhcp.router", "\"192.168.1.254\""},
+                {"dhcp.lease_time", "120"},
+                {"ntp.servers", "[]"},
+                {"ntp.servers", "[\"0.debian.pool.ntp.org\", \"192.0.2.123\"]"},
+                {"ntp.local_stratum", "10"},
+                {"ntp.allow", "[\"192.168.1.0/24\", \"10.9.0.0/16\"]"},
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 _cleanup_json_ json_t *flat = dev_defaults();
@@ -235,6 +266,32 @@ static void test_check_accepts(void **state) {
                 if (config_check(flat, &field, &msg) != 0)
                         fail_msg("%s = %s refused: %s %s", cases[i].key, cases[i].value, field, msg);
         }
+}
+
+/* DHCP against the machine: an interface that is not there, a range
+ * that is not in order. (Ranges inside a real subnet are the namespace
+ * e2e test's.) */
+static void test_check_dhcp(void **state) {
+        (void)state;
+        _cleanup_json_ json_t *flat = dev_defaults();
+        json_object_set_new(flat, "dhcp.enabled", json_true());
+        json_object_set_new(flat, "dhcp.interface", json_string("nosuch0"));
+        json_object_set_new(flat, "dhcp.range_start", json_string("10.9.0.20"));
+        json_object_set_new(flat, "dhcp.range_end", json_string("10.9.0.10"));
+        const char *field, *msg;
+        assert_int_equal(config_check(flat, &field, &msg), -EINVAL);
+        assert_string_equal(field, "dhcp.range_end");
+        json_object_set_new(flat, "dhcp.range_end", json_string("10.9.0.30"));
+        assert_int_equal(config_check(flat, &field, &msg), 0);
+        char text[192];
+        assert_int_equal(config_check_machine(flat, &field, text, sizeof text), -EINVAL);
+        assert_string_equal(field, "dhcp.interface");
+        assert_string_equal(text, "there is no interface 'nosuch0' on this machine");
+        struct cidr4 net;
+        assert_int_equal(config_dhcp_subnet(flat, &net), -ENOENT);
+        /* Off, nothing about the machine matters. */
+        json_object_set_new(flat, "dhcp.enabled", json_false());
+        assert_int_equal(config_check_machine(flat, &field, text, sizeof text), 0);
 }
 
 static void test_to_api(void **state) {
@@ -765,6 +822,95 @@ static void test_rollback(void **state) {
         assert_int_equal(store_latest_revision(c->store), 6);
 }
 
+/* One record/reservation change in its own revision. */
+static int64_t dns_create(struct store *s, const char *json, int64_t *ret_id) {
+        struct dns_record rec;
+        struct dns_error err;
+        _cleanup_json_ json_t *body = test_json(json);
+        assert_int_equal(dns_record_from_json(body, &rec, &err), 0);
+        struct txn t;
+        int64_t rev;
+        assert_int_equal(txn_begin(s, &t), 0);
+        assert_int_equal(dns_records_create(&t, &rec, &err), 0);
+        assert_int_equal(txn_commit(&t, "tester", "create", &rev), 0);
+        if (ret_id)
+                *ret_id = rec.id;
+        return rev;
+}
+
+static void reservation_create(struct store *s, const char *json) {
+        struct dhcp_reservation res;
+        struct dhcp_error err;
+        _cleanup_json_ json_t *body = test_json(json);
+        assert_int_equal(dhcp_reservation_from_json(body, NULL, &res, &err), 0);
+        struct txn t;
+        assert_int_equal(txn_begin(s, &t), 0);
+        assert_int_equal(dhcp_reservations_create(&t, &res, &err), 0);
+        assert_int_equal(txn_commit(&t, "tester", "reserve", NULL), 0);
+}
+
+static char *zone_text(struct store *s) {
+        _cleanup_json_ json_t *records = NULL, *reservations = NULL;
+        int64_t total;
+        struct dns_query q = {.type = -1, .limit = -1};
+        assert_int_equal(dns_records_list(s, &q, "testcell.cell", &records, &total), 0);
+        assert_int_equal(dhcp_reservations_list(s, &reservations), 0);
+        json_t *both = json_pack("{s:O, s:O}", "records", records, "reservations", reservations);
+        char *text = json_dumps(both, JSON_SORT_KEYS | JSON_COMPACT);
+        json_decref(both);
+        return text;
+}
+
+/* A rollback puts the zone's records and the reservations back as they
+ * were, ids and all, whatever happened since in any order. */
+static void test_rollback_records_and_reservations(void **state) {
+        struct cell *c = *state;
+        int64_t www, mail;
+        dns_create(c->store, "{\"name\": \"www\", \"type\": \"A\", \"value\": \"192.0.2.1\"}", &www);
+        dns_create(c->store, "{\"name\": \"@\", \"type\": \"MX\", \"value\": \"mail\", \"priority\": 10}", &mail);
+        reservation_create(c->store, "{\"mac\": \"02:00:00:00:00:01\", \"ip\": \"10.9.0.10\", \"name\": \"desk\"}");
+        int64_t mark = store_latest_revision(c->store);
+        _cleanup_free_ char *then = zone_text(c->store);
+
+        /* Since: one record changed, one deleted, one added with the
+         * value the changed one had (a swap that would trip UNIQUE if done
+         * in the wrong order), a reservation moved and another added. */
+        struct txn t;
+        struct dns_error err;
+        struct dhcp_error derr;
+        bool changed;
+        struct dns_record rec;
+        _cleanup_json_ json_t *body = test_json("{\"name\": \"www\", \"type\": \"A\", \"value\": \"192.0.2.2\"}");
+        assert_int_equal(dns_record_from_json(body, &rec, &err), 0);
+        assert_int_equal(txn_begin(c->store, &t), 0);
+        assert_int_equal(dns_records_update(&t, www, &rec, &changed, &err), 0);
+        assert_int_equal(dns_records_delete(&t, mail, NULL), 0);
+        assert_int_equal(txn_commit(&t, "tester", "edit", NULL), 0);
+        dns_create(c->store, "{\"name\": \"www\", \"type\": \"A\", \"value\": \"192.0.2.1\"}", NULL);
+        reservation_create(c->store, "{\"mac\": \"02:00:00:00:00:02\", \"ip\": \"10.9.0.11\"}");
+        struct dhcp_reservation res = {.mac = "02:00:00:00:00:01", .ip = "10.9.0.12", .name = "desk"};
+        assert_int_equal(txn_begin(c->store, &t), 0);
+        assert_int_equal(dhcp_reservations_update(&t, &res, &changed, &derr), 0);
+        assert_int_equal(txn_commit(&t, "tester", "move", NULL), 0);
+        _cleanup_free_ char *now = zone_text(c->store);
+        assert_string_not_equal(then, now);
+
+        int64_t rolled;
+        assert_int_equal(config_rollback(c->store, mark, "tester", "rollback", &rolled), 0);
+        _cleanup_free_ char *after = zone_text(c->store);
+        assert_string_equal(after, then);
+        struct dns_record got;
+        assert_int_equal(dns_records_get(c->store, www, &got), 0);
+        assert_string_equal(got.value, "192.0.2.1");
+        assert_int_equal(dns_records_get(c->store, mail, &got), 0);
+
+        /* The rollback is a revision of its own: rolling back to just
+         * before it brings the later state back. */
+        assert_int_equal(config_rollback(c->store, rolled - 1, "tester", "undo", NULL), 0);
+        _cleanup_free_ char *redone = zone_text(c->store);
+        assert_string_equal(redone, now);
+}
+
 static void test_discard(void **state) {
         struct cell *c = *state;
         assert_int_equal(config_discard_staged(c->store, "tester"), -ENODATA);
@@ -789,6 +935,7 @@ int main(void) {
                 cmocka_unit_test(test_check_rejects),
                 cmocka_unit_test(test_check_messages),
                 cmocka_unit_test(test_check_accepts),
+                cmocka_unit_test(test_check_dhcp),
                 cmocka_unit_test(test_to_api),
                 CELL(test_cell_init),
                 CELL(test_cell_init_invalid),
@@ -800,6 +947,7 @@ int main(void) {
                 CELL(test_rollback),
                 CELL(test_update_dns_is_live),
                 CELL(test_discard),
+                CELL(test_rollback_records_and_reservations),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
