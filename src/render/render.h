@@ -22,6 +22,27 @@ struct dns_record_view {
         uint16_t port;     /* SRV */
 };
 
+/* A fixed DHCP address (and, with a name, a DNS name under "lan."). */
+struct dhcp_reservation_view {
+        const char *mac;  /* "aa:bb:cc:dd:ee:ff", lower case */
+        const char *ip;
+        const char *name; /* a DNS label, or "" */
+};
+
+/* A lease from dnsmasq's lease file. The client chose its name: the
+ * runtime keeps it only when it is a valid DNS label (lower-cased). */
+struct dhcp_lease_view {
+        const char *mac;
+        const char *ip;
+        const char *name; /* a DNS label, or "" */
+};
+
+/* A VPN peer's name and address, served as <name>.peers.<zone>. */
+struct peer_name_view {
+        const char *name;
+        const char *ip;
+};
+
 struct service_ip_view {
         const char *service; /* "dns", "calendar"... */
         const char *ip;
@@ -55,14 +76,61 @@ struct cell_state {
         bool dns_forward_tls;
         const char *unbound_dir;            /* DIR/config/unbound: where its files live */
         const char *unbound_control_socket; /* DIR/run/unbound/control.sock */
+        /* Names served in the zone besides the records: VPN peers as
+         * <name>.peers.<zone>, DHCP hosts as <name>.lan.<zone>. A lan name
+         * comes from a reservation first, else from a lease; a name given
+         * twice is served once, for its first address. The renderer sorts
+         * the names itself. */
+        const struct peer_name_view *peers;
+        unsigned n_peers;
+
+        /* DHCP (dnsmasq, DHCP only: port=0). */
+        bool dhcp_enabled;
+        uint16_t port_dhcp;                /* 0: the standard 67 */
+        const char *dhcp_interface;        /* "" when unset */
+        const char *dhcp_range_start;      /* IPv4, "" when unset */
+        const char *dhcp_range_end;
+        const char *dhcp_netmask;          /* of the interface's subnet, "255.255.255.0"; "" when unknown */
+        const char *dhcp_router;           /* IPv4: the given router, else the cell's address on the interface */
+        const char *dhcp_dns_server;       /* the cell's address on the interface; "" when unknown */
+        uint32_t dhcp_lease_seconds;
+        const struct dhcp_reservation_view *dhcp_reservations; /* sorted by mac */
+        unsigned n_dhcp_reservations;
+        const struct dhcp_lease_view *dhcp_leases; /* sorted by ip */
+        unsigned n_dhcp_leases;
+        const char *dnsmasq_dir;           /* DIR/config/dnsmasq: dnsmasq.conf, reservations */
+        const char *dnsmasq_lease_file;    /* DIR/data/dnsmasq/leases */
+        const char *dnsmasq_user;          /* an existing user dnsmasq runs as (unnamed, it drops to nobody) */
+
+        /* NTP (chrony). */
+        uint16_t port_ntp;
+        const char *const *ntp_servers;    /* host names or IPv4, used as pools */
+        unsigned n_ntp_servers;
+        unsigned ntp_local_stratum;        /* 1..15: serve the local clock at this stratum when no source is; 0: never */
+        const char *const *ntp_allow;      /* client subnets (CIDR), besides the VPN's and the LAN's */
+        unsigned n_ntp_allow;
+        const char *vpn_subnet;            /* "10.0.0.0/24": served NTP */
+        const char *lan_subnet;            /* the DHCP interface's subnet, "" when unknown: served NTP */
+        const char *chrony_dir;            /* DIR/config/chrony */
+        const char *chrony_socket;         /* DIR/run/chrony/chronyd.sock: chronyc's */
+        const char *chrony_pid_file;       /* DIR/run/chrony/chronyd.pid */
+        const char *chrony_drift_file;     /* DIR/data/chrony/drift */
 };
 
 /* Caddy's JSON config (caddy run --config FILE, and POST /load). */
 int render_caddy(const struct cell_state *st, struct buf *out);
 
 /* Unbound: unbound.conf (server, remote-control, forwarding; it includes
- * local-data.conf) and local-data.conf (the zone: service names and the
- * records), kept apart so that a record change can be applied live with
+ * local-data.conf) and local-data.conf (the zone: service names, the
+ * records, VPN peers and LAN hosts), kept apart so that a record change can be applied live with
  * unbound-control local_data / local_data_remove instead of a reload. */
 int render_unbound_conf(const struct cell_state *st, struct buf *out);
 int render_unbound_local_data(const struct cell_state *st, struct buf *out);
+
+/* dnsmasq in DHCP-only mode: dnsmasq.conf (re-read only by a restart) and
+ * the reservations file it names as dhcp-hostsfile (re-read on SIGHUP). */
+int render_dnsmasq_conf(const struct cell_state *st, struct buf *out);
+int render_dnsmasq_reservations(const struct cell_state *st, struct buf *out);
+
+/* chrony.conf. */
+int render_chrony_conf(const struct cell_state *st, struct buf *out);

@@ -1,8 +1,9 @@
 /* Golden tests for Unbound's renderers: each tests/golden/unbound/<case>/
- * holds state.json (the DNS fields of cell_state) and the expected
- * unbound.conf and local-data.conf; UPDATE_GOLDEN=1 rewrites them. Every
- * rendered pair must pass unbound-checkconf, and the records case is served
- * by a real Unbound on 127.0.0.1 and asked with dig, byte for byte. */
+ * holds state.json (the DNS fields of cell_state, the names of VPN peers
+ * and DHCP hosts among them) and the expected unbound.conf and
+ * local-data.conf; UPDATE_GOLDEN=1 rewrites them. Every rendered pair must
+ * pass unbound-checkconf, and the records case is served by a real Unbound
+ * on 127.0.0.1 and asked with dig, byte for byte. */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -48,6 +49,9 @@ struct loaded_state {
         struct service_ip_view *services;
         struct dns_record_view *records;
         const char **forwarders;
+        struct peer_name_view *peers;
+        struct dhcp_reservation_view *reservations;
+        struct dhcp_lease_view *leases;
         struct cell_state st;
 };
 
@@ -56,6 +60,9 @@ static void loaded_state_release(struct loaded_state *l) {
         free(l->services);
         free(l->records);
         free(l->forwarders);
+        free(l->peers);
+        free(l->reservations);
+        free(l->leases);
         *l = (struct loaded_state){0};
 }
 
@@ -127,10 +134,13 @@ static void load_state(const char *dir, struct loaded_state *ret) {
         static const char *const known[] = {
                 "cell_name",      "domain",         "profile",         "zone",
                 "port_dns",       "service_ips",    "dns_records",     "dns_forwarders",
-                "dns_forward_tls", "unbound_dir",   "unbound_control_socket",
+                "dns_forward_tls", "unbound_dir",   "unbound_control_socket", "peers",
+                "dhcp_reservations", "dhcp_leases",
         };
         static const char *const service_keys[] = {"service", "ip"};
         static const char *const record_keys[] = {"name", "type", "value", "ttl", "priority", "weight", "port"};
+        static const char *const peer_keys[] = {"name", "ip"};
+        static const char *const host_keys[] = {"mac", "ip", "name"};
 
         _cleanup_free_ char *path = test_path(dir, "state.json");
         json_error_t err;
@@ -147,7 +157,13 @@ static void load_state(const char *dir, struct loaded_state *ret) {
         l.services = calloc(ns + 1, sizeof *l.services);
         l.records = calloc(nr + 1, sizeof *l.records);
         l.forwarders = calloc(nf + 1, sizeof *l.forwarders);
-        assert_true(l.services && l.records && l.forwarders);
+        json_t *peers = array_field(j, "peers"), *reservations = array_field(j, "dhcp_reservations"),
+               *leases = array_field(j, "dhcp_leases");
+        size_t np = json_array_size(peers), nres = json_array_size(reservations), nl = json_array_size(leases);
+        l.peers = calloc(np + 1, sizeof *l.peers);
+        l.reservations = calloc(nres + 1, sizeof *l.reservations);
+        l.leases = calloc(nl + 1, sizeof *l.leases);
+        assert_true(l.services && l.records && l.forwarders && l.peers && l.reservations && l.leases);
 
         size_t i;
         json_t *v;
@@ -168,6 +184,26 @@ static void load_state(const char *dir, struct loaded_state *ret) {
                         .weight = (uint16_t)int_field(v, "weight", 65535),
                         .port = (uint16_t)int_field(v, "port", 65535),
                 };
+        }
+        json_array_foreach(peers, i, v) {
+                assert_true(json_is_object(v));
+                only_keys(v, peer_keys, ELEMENTSOF(peer_keys), path);
+                l.peers[i] = (struct peer_name_view){.name = str_field(v, "name"), .ip = str_field(v, "ip")};
+        }
+        /* A missing name is "", as the store gives it. */
+        json_array_foreach(reservations, i, v) {
+                assert_true(json_is_object(v));
+                only_keys(v, host_keys, ELEMENTSOF(host_keys), path);
+                const char *name = str_field(v, "name");
+                l.reservations[i] = (struct dhcp_reservation_view){
+                        .mac = str_field(v, "mac"), .ip = str_field(v, "ip"), .name = name ? name : ""};
+        }
+        json_array_foreach(leases, i, v) {
+                assert_true(json_is_object(v));
+                only_keys(v, host_keys, ELEMENTSOF(host_keys), path);
+                const char *name = str_field(v, "name");
+                l.leases[i] = (struct dhcp_lease_view){
+                        .mac = str_field(v, "mac"), .ip = str_field(v, "ip"), .name = name ? name : ""};
         }
         json_array_foreach(forwarders, i, v) {
                 if (!json_is_string(v))
@@ -193,6 +229,12 @@ static void load_state(const char *dir, struct loaded_state *ret) {
                 .dns_forward_tls = json_is_true(tls),
                 .unbound_dir = str_field(j, "unbound_dir"),
                 .unbound_control_socket = str_field(j, "unbound_control_socket"),
+                .peers = l.peers,
+                .n_peers = (unsigned)np,
+                .dhcp_reservations = l.reservations,
+                .n_dhcp_reservations = (unsigned)nres,
+                .dhcp_leases = l.leases,
+                .n_dhcp_leases = (unsigned)nl,
         };
         *ret = l;
 }
@@ -531,6 +573,79 @@ static void test_rejects(void **state) {
                 snprintf(what, sizeof what, "bad_records[%zu]", i);
                 expect_refused(what, &s, false, true);
         }
+
+        /* Peers and LAN hosts: one label each, an address, nothing else. */
+        static const char *const bad_labels[] = {"a\nb", "a'b", "a\"b", "a b", "a.b", "a,b", "-a", "A", "",
+                                                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+        for (size_t i = 0; i < ELEMENTSOF(bad_labels) + 1; i++) {
+                const char *label = i < ELEMENTSOF(bad_labels) ? bad_labels[i] : NULL;
+                struct peer_name_view peer = {label, "10.0.0.2"};
+                struct dhcp_reservation_view res = {"02:00:00:00:00:01", "192.168.1.2", label};
+                struct dhcp_lease_view lease = {"02:00:00:00:00:01", "192.168.1.2", label};
+                s = good;
+                s.peers = &peer;
+                s.n_peers = 1;
+                /* An empty name is no name for a DHCP host, but a peer has one. */
+                expect_refused(label ? label : "peer NULL", &s, false, true);
+                if (label && !label[0])
+                        continue;
+                s = good;
+                s.dhcp_reservations = &res;
+                s.n_dhcp_reservations = 1;
+                expect_refused(label ? label : "reservation NULL", &s, false, true);
+                s = good;
+                s.dhcp_leases = &lease;
+                s.n_dhcp_leases = 1;
+                expect_refused(label ? label : "lease NULL", &s, false, true);
+        }
+        static const char *const bad_ips[] = {"10.0.0.2\n", "10.0.0.2 ", "10.0.0", "host", "", NULL};
+        for (size_t i = 0; i < ELEMENTSOF(bad_ips); i++) {
+                struct peer_name_view peer = {"alice", bad_ips[i]};
+                struct dhcp_reservation_view res = {"02:00:00:00:00:01", bad_ips[i], "nas"};
+                struct dhcp_lease_view lease = {"02:00:00:00:00:01", bad_ips[i], "laptop"};
+                s = good;
+                s.peers = &peer;
+                s.n_peers = 1;
+                expect_refused("peer ip", &s, false, true);
+                s = good;
+                s.dhcp_reservations = &res;
+                s.n_dhcp_reservations = 1;
+                expect_refused("reservation ip", &s, false, true);
+                s = good;
+                s.dhcp_leases = &lease;
+                s.n_dhcp_leases = 1;
+                expect_refused("lease ip", &s, false, true);
+        }
+        s = good;
+        s.n_peers = 1;
+        expect_refused("peers NULL", &s, false, true);
+        s = good;
+        s.n_dhcp_leases = 1;
+        expect_refused("leases NULL", &s, false, true);
+        /* A label that is fine, under a zone of 241 bytes: 254 without the
+         * final dot, one past the limit. */
+        static const char *const long_zone = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+                                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+                                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+                                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        struct peer_name_view long_peer = {"abcdef", "10.0.0.2"};
+        s = good;
+        s.zone = long_zone;
+        s.n_service_ips = 0;
+        s.n_dns_records = 0;
+        render_state("long zone", &s, out);
+        release_pair(out);
+        s.peers = &long_peer;
+        s.n_peers = 1;
+        expect_refused("peer name of 254 bytes", &s, false, true);
+        /* Nameless DHCP hosts are not served, and their address is not read. */
+        struct dhcp_lease_view nameless = {"02:00:00:00:00:01", "not an address", ""};
+        s = good;
+        s.dhcp_leases = &nameless;
+        s.n_dhcp_leases = 1;
+        render_state("nameless lease", &s, out);
+        assert_null(strstr(buf_str(&out[1]), ".lan."));
+        release_pair(out);
 
         /* A TXT past what one record can hold (250 strings of 255 bytes). */
         _cleanup_free_ char *huge = malloc(255 * 250 + 2);
