@@ -1,4 +1,4 @@
-/* /api/config: the cell's identity, ports and DNS forwarders. Live fields
+/* /api/config: the cell's identity, ports, DNS forwarders, DHCP and NTP. Live fields
  * apply at once; the rest are staged and applied with a confirm window
  * (apply/confirm). */
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/timeutil.h"
+#include "store/dhcp.h"
 #include "store/dns.h"
 
 /* Strings and ports are checked by the store's own field grammar (one
@@ -30,6 +31,16 @@ FIELD_CHECK(check_ip_range, "ip_range")
 FIELD_CHECK(check_public_endpoint, "public_endpoint")
 FIELD_CHECK(check_port_dhcp, "ports.dhcp")
 FIELD_CHECK(check_port, "ports.ui")
+FIELD_CHECK(check_dhcp_interface, "dhcp.interface")
+FIELD_CHECK(check_dhcp_address, "dhcp.range_start")
+FIELD_CHECK(check_lease_time, "dhcp.lease_time")
+FIELD_CHECK(check_local_stratum, "ntp.local_stratum")
+
+/* One item of a list field (the body policy checks each on its own). */
+#define ITEM_CHECK(fn, key)                                                                                       \
+        static const char *fn(json_t *v) { return config_field_find(key)->check_item(json_string_value(v)); }
+ITEM_CHECK(check_ntp_server, "ntp.servers")
+ITEM_CHECK(check_ntp_allow, "ntp.allow")
 
 /* One item of dns.forwarders (the body policy checks each on its own). */
 static const char *check_forwarder(json_t *v) {
@@ -52,6 +63,23 @@ static const struct field_policy dns_fields[] = {
 };
 static const struct body_policy dns_body = {dns_fields, ELEMENTSOF(dns_fields)};
 
+static const struct field_policy dhcp_fields[] = {
+        {"enabled", FIELD_BOOLEAN, false, NULL, NULL},
+        {"interface", FIELD_STRING, false, check_dhcp_interface, NULL},
+        {"range_start", FIELD_STRING, false, check_dhcp_address, NULL},
+        {"range_end", FIELD_STRING, false, check_dhcp_address, NULL},
+        {"router", FIELD_STRING, false, check_dhcp_address, NULL},
+        {"lease_time", FIELD_INTEGER, false, check_lease_time, NULL},
+};
+static const struct body_policy dhcp_body = {dhcp_fields, ELEMENTSOF(dhcp_fields)};
+
+static const struct field_policy ntp_fields[] = {
+        {"servers", FIELD_STRING_ARRAY, false, check_ntp_server, NULL, NTP_SERVERS_MAX},
+        {"local_stratum", FIELD_INTEGER, false, check_local_stratum, NULL},
+        {"allow", FIELD_STRING_ARRAY, false, check_ntp_allow, NULL, NTP_ALLOW_MAX},
+};
+static const struct body_policy ntp_body = {ntp_fields, ELEMENTSOF(ntp_fields)};
+
 static const struct field_policy config_put_fields[] = {
         {"cell_name", FIELD_STRING, false, check_cell_name, NULL},
         {"domain", FIELD_STRING, false, check_domain, NULL},
@@ -60,6 +88,8 @@ static const struct field_policy config_put_fields[] = {
         {"public_endpoint", FIELD_STRING, false, check_public_endpoint, NULL},
         {"ports", FIELD_OBJECT, false, NULL, &ports_body},
         {"dns", FIELD_OBJECT, false, NULL, &dns_body},
+        {"dhcp", FIELD_OBJECT, false, NULL, &dhcp_body},
+        {"ntp", FIELD_OBJECT, false, NULL, &ntp_body},
 };
 const struct body_policy config_put_body = {config_put_fields, ELEMENTSOF(config_put_fields)};
 

@@ -47,6 +47,19 @@ int dns_records_get_handler(struct request *req, struct response *resp);
 int dns_records_update_handler(struct request *req, struct response *resp);
 int dns_records_delete_handler(struct request *req, struct response *resp);
 
+/* dhcp.c */
+extern const struct body_policy dhcp_reservation_create_body;
+extern const struct body_policy dhcp_reservation_update_body;
+int dhcp_interfaces_handler(struct request *req, struct response *resp);
+int dhcp_reservations_list_handler(struct request *req, struct response *resp);
+int dhcp_reservations_create_handler(struct request *req, struct response *resp);
+int dhcp_reservations_update_handler(struct request *req, struct response *resp);
+int dhcp_reservations_delete_handler(struct request *req, struct response *resp);
+int dhcp_leases_handler(struct request *req, struct response *resp);
+
+/* ntp.c */
+int ntp_status_handler(struct request *req, struct response *resp);
+
 /* services.c */
 int services_status_handler(struct request *req, struct response *resp);
 int containers_list_handler(struct request *req, struct response *resp);

@@ -10,9 +10,11 @@ int health_get(struct request *req, struct response *resp) {
         struct supervisor *sup = req->ctx->runtime ? runtime_supervisor(req->ctx->runtime) : NULL;
         for (unsigned i = 0; sup && services && i < supervisor_count(sup); i++) {
                 struct supervised *svc = supervisor_get(sup, i);
-                json_object_set_new(services, supervised_name(svc),
-                                    json_string(service_state_to_string(supervised_state(svc))));
-                if (supervised_state(svc) != SERVICE_READY)
+                json_object_set_new(services, supervised_name(svc), json_string(supervised_state_name(svc)));
+                /* A service turned off in the config is as it should be. */
+                bool fine = supervised_state(svc) == SERVICE_READY ||
+                            (supervised_disabled(svc) && supervised_state(svc) == SERVICE_DOWN);
+                if (!fine)
                         all_ready = false;
         }
         return api_reply(resp, 200,

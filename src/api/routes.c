@@ -36,6 +36,13 @@ const struct route api_routes[] = {
         {"GET", "/api/dns/records/{id}", dns_records_get_handler, ROLE_USER, NULL, false},
         {"PUT", "/api/dns/records/{id}", dns_records_update_handler, ROLE_ADMIN, &dns_record_body, false},
         {"DELETE", "/api/dns/records/{id}", dns_records_delete_handler, ROLE_ADMIN, NULL, false},
+        {"GET", "/api/dhcp/interfaces", dhcp_interfaces_handler, ROLE_USER, NULL, false},
+        {"GET", "/api/dhcp/reservations", dhcp_reservations_list_handler, ROLE_USER, NULL, false},
+        {"POST", "/api/dhcp/reservations", dhcp_reservations_create_handler, ROLE_ADMIN, &dhcp_reservation_create_body, false},
+        {"PUT", "/api/dhcp/reservations/{mac}", dhcp_reservations_update_handler, ROLE_ADMIN, &dhcp_reservation_update_body, false},
+        {"DELETE", "/api/dhcp/reservations/{mac}", dhcp_reservations_delete_handler, ROLE_ADMIN, NULL, false},
+        {"GET", "/api/dhcp/leases", dhcp_leases_handler, ROLE_USER, NULL, false},
+        {"GET", "/api/ntp/status", ntp_status_handler, ROLE_USER, NULL, false},
 
         {"GET", "/api/services/status", services_status_handler, ROLE_USER, NULL, false},
         {"GET", "/api/services/{name}/logs", services_logs_handler, ROLE_ADMIN, NULL, false},

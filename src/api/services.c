@@ -40,6 +40,9 @@ int containers_restart_handler(struct request *req, struct response *resp) {
         struct supervised *svc = find_service(req, resp);
         if (!svc)
                 return 0;
+        if (supervised_disabled(svc))
+                return api_error(resp, 409, NULL, "service '%s' is disabled in the config; enable it first",
+                                 supervised_name(svc));
         char actor[64];
         request_actor(req, actor, sizeof actor);
         supervised_note(svc, "restart requested by %s", actor);

@@ -216,7 +216,12 @@ int reconcile_service(const struct service_adapter *a, const struct service_env 
                         action = "reload";
                         counts->reloads++;
                         r = a->reload(env, changed, n_changed, &error);
-                        if (r < 0) {
+                        if (r > 0) {
+                                /* The adapter found only a restart will do. */
+                                action = "restart";
+                                counts->restart_wanted = true;
+                                r = 0;
+                        } else if (r < 0) {
                                 log_error("Reload of '%s' failed: %s", a->name, error ? error : strerror(-r));
                                 if (!error && asprintf(&error, "reload failed: %s", strerror(-r)) < 0)
                                         error = NULL;

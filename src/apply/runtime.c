@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apply/lan.h"
 #include "apply/reconcile.h"
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
@@ -60,8 +62,12 @@ struct runtime {
         char service_ip_text[SERVICE_IPS_MAX][16];
         struct record_set records;
         const char *forwarders[DNS_FORWARDERS_MAX]; /* into flat */
+        struct lan_snapshot lan;
+        char *dnsmasq_dir, *dnsmasq_data_dir, *dnsmasq_lease_file;
+        char *chrony_dir, *chrony_socket, *chrony_pid_file, *chrony_drift_file;
 
         sd_event_source *reconcile_soon;
+        sd_event_source *leases_watch, *leases_settle;
         uint64_t writes, reloads;
 };
 
@@ -138,6 +144,12 @@ static int snapshot(struct runtime *rt) {
                 record_set_release(&records);
                 return r;
         }
+        struct lan_snapshot lan;
+        r = lan_snapshot_load(&lan, rt->store, flat, rt->dnsmasq_lease_file, now_unix());
+        if (r < 0) {
+                record_set_release(&records);
+                return r;
+        }
         if (records.skipped)
                 log_warning("%u DNS records fail their grammar, are too long for the zone '%s' or pass the limit "
                             "of %d, ignoring them",
@@ -146,6 +158,8 @@ static int snapshot(struct runtime *rt) {
         /* Nothing can fail from here on: replace the previous state. */
         record_set_release(&rt->records);
         rt->records = records;
+        lan_snapshot_release(&rt->lan);
+        rt->lan = lan;
         free(rt->zone);
         rt->zone = TAKE_PTR(zone);
         json_decref(rt->flat);
@@ -195,7 +209,16 @@ static int snapshot(struct runtime *rt) {
                 .dns_forward_tls = json_is_true(json_object_get(rt->flat, "dns.forward_tls")),
                 .unbound_dir = rt->unbound_dir,
                 .unbound_control_socket = rt->unbound_control_socket,
+
+                .dnsmasq_dir = rt->dnsmasq_dir,
+                .dnsmasq_lease_file = rt->dnsmasq_lease_file,
+                .dnsmasq_user = streq(profile, "system") ? "dnsmasq" : service_own_user(),
+                .chrony_dir = rt->chrony_dir,
+                .chrony_socket = rt->chrony_socket,
+                .chrony_pid_file = rt->chrony_pid_file,
+                .chrony_drift_file = rt->chrony_drift_file,
         };
+        lan_snapshot_fill(&rt->lan, rt->flat, &rt->state);
         return 0;
 }
 
@@ -257,6 +280,44 @@ static int init_service(struct runtime *rt, struct runtime_service *s, const str
         return supervisor_add(rt->supervisor, &spec, &s->supervised);
 }
 
+/* dnsmasq rewrites its lease file in place, a few writes per change: a
+ * short settle, then one reconcile puts the leases' names in the zone. */
+#define LEASES_SETTLE_USEC (20ULL * 1000)
+
+static int on_leases_settled(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void)s;
+        (void)usec;
+        runtime_schedule_reconcile(userdata);
+        return 0;
+}
+
+static int on_leases_changed(sd_event_source *s, const struct inotify_event *event, void *userdata) {
+        (void)s;
+        struct runtime *rt = userdata;
+        if (event->len && !streq(event->name, "leases"))
+                return 0;
+        int enabled = SD_EVENT_OFF;
+        sd_event_source_get_enabled(rt->leases_settle, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return 0; /* one reconcile already coming */
+        uint64_t now;
+        sd_event_now(rt->event, CLOCK_MONOTONIC, &now);
+        sd_event_source_set_time(rt->leases_settle, now + LEASES_SETTLE_USEC);
+        sd_event_source_set_enabled(rt->leases_settle, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+static int watch_leases(struct runtime *rt) {
+        int r = sd_event_add_time(rt->event, &rt->leases_settle, CLOCK_MONOTONIC, 0, 1000, on_leases_settled, rt);
+        if (r < 0)
+                return r;
+        sd_event_source_set_enabled(rt->leases_settle, SD_EVENT_OFF);
+        /* The directory exists: dnsmasq's prepare made it. */
+        return sd_event_add_inotify(rt->event, &rt->leases_watch, rt->dnsmasq_data_dir,
+                                    IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_DELETE, on_leases_changed,
+                                    rt);
+}
+
 int runtime_new(sd_event *event, struct store *store, const char *cell_dir, struct runtime **ret) {
         struct runtime *rt = calloc(1, sizeof *rt);
         if (!rt)
@@ -277,9 +338,18 @@ int runtime_new(sd_event *event, struct store *store, const char *cell_dir, stru
         rt->webui_dist = strdup(dist && *dist ? dist : PIC_WEBUI_DIST_DEFAULT);
         rt->unbound_dir = path_join(abs, "config/unbound");
         rt->unbound_control_socket = path_join(abs, "run/unbound/control.sock");
+        rt->dnsmasq_dir = path_join(abs, "config/dnsmasq");
+        rt->dnsmasq_data_dir = path_join(abs, "data/dnsmasq");
+        rt->dnsmasq_lease_file = path_join(abs, "data/dnsmasq/leases");
+        rt->chrony_dir = path_join(abs, "config/chrony");
+        rt->chrony_socket = path_join(abs, "run/chrony/chronyd.sock");
+        rt->chrony_pid_file = path_join(abs, "run/chrony/chronyd.pid");
+        rt->chrony_drift_file = path_join(abs, "data/chrony/drift");
         rt->services = calloc(service_registry_count, sizeof *rt->services);
         if (!rt->cell_dir || !rt->api_socket || !rt->caddy_admin_socket || !rt->caddy_data_dir || !rt->webui_dist ||
-            !rt->unbound_dir || !rt->unbound_control_socket || !rt->services) {
+            !rt->unbound_dir || !rt->unbound_control_socket || !rt->dnsmasq_dir || !rt->dnsmasq_data_dir ||
+            !rt->dnsmasq_lease_file || !rt->chrony_dir || !rt->chrony_socket || !rt->chrony_pid_file ||
+            !rt->chrony_drift_file || !rt->services) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -293,6 +363,8 @@ int runtime_new(sd_event *event, struct store *store, const char *cell_dir, stru
                         goto fail;
                 }
         }
+        if ((r = watch_leases(rt)) < 0)
+                goto fail;
         *ret = rt;
         return 0;
 fail:
@@ -304,6 +376,8 @@ struct runtime *runtime_free(struct runtime *rt) {
         if (!rt)
                 return NULL;
         sd_event_source_disable_unref(rt->reconcile_soon);
+        sd_event_source_disable_unref(rt->leases_watch);
+        sd_event_source_disable_unref(rt->leases_settle);
         supervisor_free(rt->supervisor);
         for (unsigned i = 0; i < rt->n_services; i++) {
                 free(rt->services[i].env.config_dir);
@@ -321,6 +395,14 @@ struct runtime *runtime_free(struct runtime *rt) {
         free(rt->unbound_control_socket);
         free(rt->zone);
         record_set_release(&rt->records);
+        lan_snapshot_release(&rt->lan);
+        free(rt->dnsmasq_dir);
+        free(rt->dnsmasq_data_dir);
+        free(rt->dnsmasq_lease_file);
+        free(rt->chrony_dir);
+        free(rt->chrony_socket);
+        free(rt->chrony_pid_file);
+        free(rt->chrony_drift_file);
         sd_event_unref(rt->event);
         free(rt);
         return NULL;
@@ -337,6 +419,7 @@ int runtime_reconcile(struct runtime *rt, json_t **ret_outcome) {
         bool ok = true;
         for (unsigned i = 0; i < rt->n_services; i++) {
                 struct runtime_service *s = &rt->services[i];
+                s->env.pid = supervised_pid(s->supervised);
                 enum service_state st = supervised_state(s->supervised);
                 bool running = st == SERVICE_READY;
                 struct reconcile_counts counts = {0};
@@ -346,6 +429,8 @@ int runtime_reconcile(struct runtime *rt, json_t **ret_outcome) {
                 rt->reloads += counts.reloads;
                 if (counts.restart_wanted)
                         supervised_event(s->supervised, EVENT_RESTART);
+                /* After its files: a service turned on starts on them. */
+                supervised_set_enabled(s->supervised, !s->adapter->enabled || s->adapter->enabled(&rt->state));
         }
         char when[ISO8601_LEN];
         int64_t now = now_unix();
@@ -398,6 +483,10 @@ void runtime_stop(struct runtime *rt, supervisor_stopped_cb cb, void *userdata) 
 
 struct supervisor *runtime_supervisor(struct runtime *rt) {
         return rt->supervisor;
+}
+
+const struct cell_state *runtime_state(struct runtime *rt) {
+        return &rt->state;
 }
 
 void runtime_counters(struct runtime *rt, uint64_t *ret_writes, uint64_t *ret_reloads) {

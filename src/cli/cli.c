@@ -4,11 +4,13 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 
 int cli_help(const char *usage) {
@@ -227,6 +229,31 @@ int parse_int(const char *s, long long min, long long max, long long *ret) {
                 return -ERANGE;
         *ret = v;
         return 0;
+}
+
+int cli_option_int(const char *usage, const char *verb, const char *option, const char *arg, long long *ret) {
+        if (parse_int(arg, LLONG_MIN, LLONG_MAX, ret) < 0)
+                return cli_usage_error(usage, "%s: %s needs a whole number, not '%s'", verb, option, arg);
+        return EXIT_OK;
+}
+
+int cli_json_word(const char *usage, const char *verb, const char *word, json_t **ret) {
+        json_t *v = json_string(word);
+
+        /* Out of memory is not told apart: jansson says NULL for both. */
+        if (!v)
+                return cli_usage_error(usage, "%s: an argument is not UTF-8 text", verb);
+        *ret = v;
+        return EXIT_OK;
+}
+
+int cli_query_add(struct buf *path, const char *key, const char *value) {
+        if (!value)
+                return 0;
+        _cleanup_free_ char *e = client_escape(value);
+        if (!e)
+                return -ENOMEM;
+        return buf_printf(path, "%c%s=%s", strchr(buf_str(path), '?') ? '&' : '?', key, e);
 }
 
 const char *jstr(const json_t *o, const char *key) {

@@ -86,6 +86,20 @@ void cli_put_text(const char *s, FILE *f);
 /* Parses a whole decimal integer in [min, max]; -EINVAL or -ERANGE. */
 int parse_int(const char *s, long long min, long long max, long long *ret);
 
+/* The whole number of an option such as --ttl. Its range is picd's to check
+ * (the refusal names the field); only a value that is not a number at all is
+ * a usage error. Returns 0, or the usage error's exit code. */
+int cli_option_int(const char *usage, const char *verb, const char *option, const char *arg, long long *ret);
+
+/* A command-line word as a JSON string in *ret. A word that is not UTF-8
+ * is a usage error (jansson takes only UTF-8). Returns 0 or an exit code. */
+int cli_json_word(const char *usage, const char *verb, const char *word, json_t **ret);
+
+/* Appends "?key=value" or "&key=value" (value percent-encoded) to a path;
+ * NULL value: nothing. Returns 0 or -ENOMEM. */
+struct buf;
+int cli_query_add(struct buf *path, const char *key, const char *value);
+
 /* JSON accessors that tolerate a missing or mistyped member. */
 const char *jstr(const json_t *o, const char *key);
 long long jint(const json_t *o, const char *key);
@@ -117,6 +131,13 @@ int verb_revisions(struct cli *cli, int argc, char **argv);
 int verb_rollback(struct cli *cli, int argc, char **argv);
 int verb_logs(struct cli *cli, int argc, char **argv);
 int verb_restart(struct cli *cli, int argc, char **argv);
+int verb_dns(struct cli *cli, int argc, char **argv);
+int verb_dhcp(struct cli *cli, int argc, char **argv);
+int verb_ntp(struct cli *cli, int argc, char **argv);
+
+/* Sends PUT /api/config with body ({"dhcp": {...}}, ...) and reports what
+ * was applied and what staged, as `pic config set` does (config.c). */
+int config_update(struct cli *cli, json_t *body);
 
 /* The services table of `pic status` (services.c): name, state, uptime,
  * restarts, last exit, from a list of API Service objects. */

@@ -2,6 +2,7 @@
  * configuration and its staged-change cycle (set, apply, confirm). */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,9 +13,9 @@
 static const char usage_group[] =
         "Usage: pic config VERB [ARGS...]\n"
         "\n"
-        "Show or change the cell configuration. public_endpoint applies at once;\n"
-        "cell_name, domain, vpn_address, ip_range and ports are staged, and\n"
-        "`pic apply` applies them with a confirm window.\n";
+        "Show or change the cell configuration. public_endpoint and the dns, dhcp\n"
+        "and ntp settings apply at once; cell_name, domain, vpn_address, ip_range\n"
+        "and ports are staged, and `pic apply` applies them with a confirm window.\n";
 
 static const char usage_get[] =
         "Usage: pic config get [FIELD]\n"
@@ -28,15 +29,29 @@ static const char usage_get[] =
 
 static const char usage_set[] =
         "Usage: pic config set FIELD=VALUE...\n"
+        "       pic config set LIST-FIELD VALUE... | --empty\n"
         "\n"
         "Change configuration fields:\n"
         "  cell_name, domain, vpn_address, ip_range   staged until `pic apply`\n"
         "  ports.NAME (NAME: ui api dns dhcp ntp wireguard smtp submission imaps\n"
         "             http https; an integer)        staged until `pic apply`\n"
         "  public_endpoint                            applied at once\n"
-        "Example: pic config set domain=example.org ports.dns=5354\n"
+        "  dns.forwarders (a list), dns.forward_tls (true or false),\n"
+        "  dhcp.enabled (true or false), dhcp.interface, dhcp.range_start,\n"
+        "  dhcp.range_end, dhcp.router, dhcp.lease_time (seconds),\n"
+        "  ntp.servers (a list), ntp.local_stratum (0..15),\n"
+        "  ntp.allow (a list of CIDRs)                applied at once\n"
+        "A list field takes its whole new list: as FIELD=A,B,C (FIELD= clears it),\n"
+        "or as FIELD followed by its values, one per word, with --empty to clear it.\n"
+        "Examples:\n"
+        "  pic config set domain=example.org ports.dns=5354\n"
+        "  pic config set dns.forwarders 192.0.2.53 198.51.100.53@5353\n"
+        "  pic config set dns.forwarders --empty\n"
+        "  pic config set dns.forward_tls=true dns.forwarders=192.0.2.53@853#dns.example.net\n"
+        "  pic config set ntp.servers=0.pool.ntp.org,1.pool.ntp.org ntp.local_stratum=10\n"
         "\n"
         "Options:\n"
+        "  --empty       with LIST-FIELD and no values: set it to the empty list\n"
         "  --json        print the API's JSON\n"
         "  -h, --help    show this help\n";
 
@@ -158,24 +173,99 @@ static int config_get(struct cli *cli, int argc, char **argv) {
         return EXIT_OK;
 }
 
-/* FIELD=VALUE into body; "a.b" nests one level (ports.dns). A value that
- * is a whole integer goes as a number, anything else as a string: picd
- * checks the types and names the field it refuses. */
-static int add_assignment(json_t *body, const char *arg) {
-        const char *eq = strchr(arg, '=');
-        _cleanup_free_ char *key = NULL;
-        json_t *target = body, *value;
+/* The JSON type each field takes, by its dotted name; a name ending in '.'
+ * covers every field under it. A field not named here goes as a string:
+ * picd checks the types and names the field it refuses. */
+enum field_kind { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN, FIELD_LIST };
+
+static const struct {
+        const char *name;
+        enum field_kind kind;
+} field_kinds[] = {
+        {"ports.", FIELD_INTEGER},
+        {"dns.forwarders", FIELD_LIST},
+        {"dns.forward_tls", FIELD_BOOLEAN},
+        {"dhcp.enabled", FIELD_BOOLEAN},
+        {"dhcp.lease_time", FIELD_INTEGER},
+        {"ntp.servers", FIELD_LIST},
+        {"ntp.local_stratum", FIELD_INTEGER},
+        {"ntp.allow", FIELD_LIST},
+};
+
+static enum field_kind field_kind(const char *field) {
+        for (size_t i = 0; i < ELEMENTSOF(field_kinds); i++) {
+                const char *name = field_kinds[i].name;
+                size_t n = strlen(name);
+                if (name[n - 1] == '.' ? strncmp(field, name, n) == 0 : streq(field, name))
+                        return field_kinds[i].kind;
+        }
+        return FIELD_STRING;
+}
+
+/* A JSON array of the words; NULL on a word that is not UTF-8, or no memory. */
+static json_t *word_list(char *const *words, size_t n) {
+        _cleanup_json_ json_t *list = json_array();
+
+        if (!list)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                if (json_array_append_new(list, json_string(words[i])) < 0)
+                        return NULL;
+        return TAKE_PTR(list);
+}
+
+/* VALUE of FIELD as its kind wants it. A value that does not parse as that
+ * kind goes as a string, so that picd's refusal names the field. A list is
+ * split at commas; an empty VALUE is the empty list. NULL: not UTF-8, or no
+ * memory. */
+static json_t *field_value(const char *field, const char *value) {
         long long n;
 
-        if (!eq || eq == arg)
-                return -EINVAL;
-        key = strndup(arg, (size_t)(eq - arg));
+        switch (field_kind(field)) {
+        case FIELD_INTEGER:
+                if (parse_int(value, LLONG_MIN, LLONG_MAX, &n) == 0)
+                        return json_integer(n);
+                break;
+        case FIELD_BOOLEAN:
+                if (streq(value, "true") || streq(value, "false"))
+                        return json_boolean(streq(value, "true"));
+                break;
+        case FIELD_LIST: {
+                _cleanup_json_ json_t *list = json_array();
+                if (!list)
+                        return NULL;
+                /* Empty items are kept ("a,,b"): picd refuses them by index. */
+                for (const char *p = value; *value; p++) {
+                        const char *comma = strchrnul(p, ',');
+                        if (json_array_append_new(list, json_stringn(p, (size_t)(comma - p))) < 0)
+                                return NULL;
+                        if (!*comma)
+                                break;
+                        p = comma;
+                }
+                return TAKE_PTR(list);
+        }
+        case FIELD_STRING:
+                break;
+        }
+        return json_string(value);
+}
+
+/* Sets FIELD (dotted: "a.b" nests one level, ports.dns) in body to value,
+ * which it takes. -EINVAL: not a field name; -EEXIST: set twice. */
+static int set_field(json_t *body, const char *field, json_t *value) {
+        _cleanup_json_ json_t *v = value;
+        _cleanup_free_ char *key = strdup(field);
+        json_t *target = body;
+
         if (!key)
                 return -ENOMEM;
+        if (!*key)
+                return -EINVAL;
         char *dot = strchr(key, '.');
         if (dot) {
                 *dot = 0;
-                if (!dot[1] || strchr(dot + 1, '.'))
+                if (!*key || !dot[1] || strchr(dot + 1, '.'))
                         return -EINVAL;
                 target = json_object_get(body, key);
                 if (!target) {
@@ -188,13 +278,25 @@ static int add_assignment(json_t *body, const char *arg) {
         }
         if (json_object_get(target, key))
                 return -EEXIST;
-        if (dot && parse_int(eq + 1, LLONG_MIN, LLONG_MAX, &n) == 0)
-                value = json_integer(n);
-        else
-                value = json_string(eq + 1);
-        if (!value || json_object_set_new(target, key, value) < 0)
+        if (json_object_set_new(target, key, TAKE_PTR(v)) < 0)
                 return -ENOMEM;
         return 0;
+}
+
+/* FIELD=VALUE into body. -EILSEQ: VALUE is not UTF-8. */
+static int add_assignment(json_t *body, const char *arg) {
+        const char *eq = strchr(arg, '=');
+        _cleanup_free_ char *field = NULL;
+
+        if (!eq || eq == arg)
+                return -EINVAL;
+        field = strndup(arg, (size_t)(eq - arg));
+        if (!field)
+                return -ENOMEM;
+        json_t *value = field_value(field, eq + 1);
+        if (!value)
+                return -EILSEQ;
+        return set_field(body, field, value);
 }
 
 static void print_fields(const char *label, const json_t *list) {
@@ -208,28 +310,9 @@ static void print_fields(const char *label, const json_t *list) {
         putchar('\n');
 }
 
-static int config_set(struct cli *cli, int argc, char **argv) {
-        static const struct option options[] = {OPTIONS_COMMON, {}};
-        _cleanup_json_ json_t *body = json_object(), *response = NULL;
-        int c, r;
-
-        while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1)
-                switch (c) {
-                CASES_COMMON(cli, usage_set, argv);
-                }
-        if (optind >= argc)
-                return cli_usage_error(usage_set, "config set: give at least one FIELD=VALUE");
-        if (!body)
-                return EXIT_FAILED;
-        for (int i = optind; i < argc; i++) {
-                r = add_assignment(body, argv[i]);
-                if (r == -ENOMEM)
-                        return EXIT_FAILED;
-                if (r == -EEXIST)
-                        return cli_usage_error(usage_set, "config set: '%s' sets a field twice", argv[i]);
-                if (r < 0)
-                        return cli_usage_error(usage_set, "config set: '%s' is not FIELD=VALUE", argv[i]);
-        }
+int config_update(struct cli *cli, json_t *body) {
+        _cleanup_json_ json_t *response = NULL;
+        int r;
 
         if ((r = cli_call(cli, "PUT", "/api/config", body, &response)))
                 return r;
@@ -245,6 +328,71 @@ static int config_set(struct cli *cli, int argc, char **argv) {
         if (json_array_size(staged) > 0)
                 puts("Run `pic apply` to apply the staged changes (`pic config pending` lists them).");
         return EXIT_OK;
+}
+
+/* `config set LIST-FIELD VALUE...` or `config set LIST-FIELD --empty`. */
+static int set_list(json_t *body, const char *field, bool empty, int argc, char **argv) {
+        if (empty && argc > 0)
+                return cli_usage_error(usage_set, "config set: --empty takes no values, but '%s' follows", argv[0]);
+        if (!empty && argc == 0)
+                return cli_usage_error(usage_set, "config set: give the values of %s, or --empty to clear it",
+                                       field);
+        for (int i = 0; i < argc; i++)
+                if (strchr(argv[i], '='))
+                        return cli_usage_error(usage_set,
+                                               "config set: '%s' is not a value of %s; to set other fields "
+                                               "beside a list, give it as %s=A,B,...",
+                                               argv[i], field, field);
+        json_t *list = word_list(argv, (size_t)argc);
+        if (!list)
+                return cli_usage_error(usage_set, "config set: a value of %s is not UTF-8 text", field);
+        return set_field(body, field, list) < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+static int config_set(struct cli *cli, int argc, char **argv) {
+        enum { ARG_EMPTY = 0x200 };
+        static const struct option options[] = {
+                {"empty", no_argument, NULL, ARG_EMPTY},
+                OPTIONS_COMMON,
+                {},
+        };
+        _cleanup_json_ json_t *body = json_object();
+        bool empty = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1)
+                switch (c) {
+                case ARG_EMPTY:
+                        empty = true;
+                        break;
+                CASES_COMMON(cli, usage_set, argv);
+                }
+        if (optind >= argc)
+                return cli_usage_error(usage_set, "config set: give at least one FIELD=VALUE");
+        if (!body)
+                return EXIT_FAILED;
+
+        /* A list field without '=' takes the words after it as its values. */
+        if (!strchr(argv[optind], '=') && field_kind(argv[optind]) == FIELD_LIST) {
+                if ((r = set_list(body, argv[optind], empty, argc - optind - 1, argv + optind + 1)))
+                        return r;
+                return config_update(cli, body);
+        }
+        if (empty)
+                return cli_usage_error(usage_set, "config set: --empty goes with a list field (%s)",
+                                       "dns.forwarders, ntp.servers, ntp.allow");
+        for (int i = optind; i < argc; i++) {
+                r = add_assignment(body, argv[i]);
+                if (r == -ENOMEM)
+                        return EXIT_FAILED;
+                if (r == -EEXIST)
+                        return cli_usage_error(usage_set, "config set: '%s' sets a field twice", argv[i]);
+                if (r == -EILSEQ)
+                        return cli_usage_error(usage_set, "config set: a value is not UTF-8 text");
+                if (r < 0)
+                        return cli_usage_error(usage_set, "config set: '%s' is not FIELD=VALUE", argv[i]);
+        }
+        return config_update(cli, body);
 }
 
 static void print_confirm_window(const json_t *w) {

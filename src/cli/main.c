@@ -1,7 +1,7 @@
 /* pic: the command line of a PIC cell. This file holds the table of verbs,
  * the global options and the dispatch; each verb group lives in its own
  * file (init.c, status.c, config.c, users.c, tokens.c, revisions.c,
- * logs.c, services.c). */
+ * logs.c, services.c, dns.c, dhcp.c, ntp.c). */
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +27,9 @@ static const struct verb verbs[] = {
         {"rollback", verb_rollback, "Restore the configuration of an earlier revision"},
         {"logs", verb_logs, "Show a service's log lines, or follow them with -f"},
         {"restart", verb_restart, "Restart a service that picd supervises"},
+        {"dns", verb_dns, "The zone's records: list, show, add, set, rm"},
+        {"dhcp", verb_dhcp, "DHCP: show, set, reservations, reserve, unreserve, leases"},
+        {"ntp", verb_ntp, "The time server: status, set"},
         {"help", verb_help, "Show this help, or a verb's"},
 };
 

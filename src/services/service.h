@@ -20,6 +20,7 @@ struct service_env {
         char *config_dir; /* DIR/config/<name> */
         char *data_dir;   /* DIR/data/<name>: the daemon's own storage */
         char *run_dir;    /* DIR/run/<name>: its sockets */
+        pid_t pid;        /* the running daemon, 0 when none (set before each reconcile) */
 };
 
 struct managed_file {
@@ -53,11 +54,13 @@ struct service_adapter {
          * -EINVAL and the checker's words. */
         int (*check)(const struct service_env *env, const char *name, const char *path, char **ret_message);
         /* The cheapest live application of the changed files; NULL:
-         * restart. */
+         * restart. Returns 1 when only a restart will do. */
         int (*reload)(const struct service_env *env, const struct changed_file *changed, unsigned n_changed,
                       char **ret_message);
         /* 0 when ready; must return quickly. */
         int (*probe)(const struct service_env *env);
+        /* Whether the config wants it running at all; NULL: always. */
+        bool (*enabled)(const struct cell_state *st);
         uint64_t start_timeout_usec;
         uint64_t stop_timeout_usec;
 };
@@ -72,6 +75,11 @@ void strv_free(char **v);
  * 127.0.0.1:port. */
 int probe_unix_socket(const char *path);
 int probe_tcp_loopback(uint16_t port);
+/* 0 when some socket in picd's network namespace is bound to UDP port
+ * (from /proc/net/udp): a DHCP server that has opened its socket. */
+int probe_udp_bound(uint16_t port);
+/* The name of the user picd runs as, for daemons that must be told one. */
+const char *service_own_user(void);
 /* 0 when the command (absolute argv[0]) exits 0 within timeout_ms, as
  * `unbound-control status` or `chronyc tracking` would. */
 int probe_command(char *const argv[], unsigned timeout_ms);

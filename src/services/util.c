@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -63,6 +64,25 @@ int probe_tcp_loopback(uint16_t port) {
                 return -errno;
         /* Loopback connects complete at once or are refused at once. */
         return connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ? -errno : 0;
+}
+
+int probe_udp_bound(uint16_t port) {
+        _cleanup_fclose_ FILE *f = fopen("/proc/net/udp", "re");
+        if (!f)
+                return -errno;
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+                unsigned local_port;
+                /* "  sl  local_address rem_address ...": "  12: 00000000:0043 ..." */
+                if (sscanf(line, " %*u: %*x:%x", &local_port) == 1 && local_port == port)
+                        return 0;
+        }
+        return -EAGAIN;
+}
+
+const char *service_own_user(void) {
+        struct passwd *pw = getpwuid(geteuid());
+        return pw ? pw->pw_name : "root";
 }
 
 int probe_command(char *const argv[], unsigned timeout_ms) {

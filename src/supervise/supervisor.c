@@ -108,6 +108,7 @@ struct supervised {
         struct exit_record last_exit;
         bool restart_when_down;
         bool wanted;           /* supervisor_start_all wants it up */
+        bool disabled;         /* turned off in the config: kept down, shown as "disabled" */
 };
 
 struct supervisor {
@@ -591,8 +592,34 @@ static void start_next_wanted(struct supervisor *sup) {
 
 void supervisor_start_all(struct supervisor *sup) {
         for (unsigned i = 0; i < sup->n; i++)
-                sup->services[i]->wanted = true;
+                sup->services[i]->wanted = !sup->services[i]->disabled;
         start_next_wanted(sup);
+}
+
+void supervised_set_enabled(struct supervised *svc, bool enabled) {
+        if (svc->disabled == !enabled)
+                return;
+        svc->disabled = !enabled;
+        if (enabled) {
+                supervised_note(svc, "enabled");
+                if (!svc->sup->stopping_all) {
+                        svc->wanted = true;
+                        start_next_wanted(svc->sup);
+                }
+                return;
+        }
+        supervised_note(svc, "disabled: stopping it");
+        svc->wanted = false;
+        svc->restart_when_down = false;
+        supervised_event(svc, EVENT_STOP);
+}
+
+bool supervised_disabled(const struct supervised *svc) {
+        return svc->disabled;
+}
+
+const char *supervised_state_name(const struct supervised *svc) {
+        return svc->disabled && svc->state == SERVICE_DOWN ? "disabled" : state_names[svc->state];
 }
 
 bool supervisor_all_down(struct supervisor *sup) {
@@ -647,7 +674,7 @@ json_t *supervised_to_json(const struct supervised *svc) {
         char since[ISO8601_LEN];
         format_iso8601(svc->since, since);
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "name", svc->spec.name, "description", svc->spec.description,
-                              "state", state_names[svc->state], "since", since, "restarts", (json_int_t)svc->restarts);
+                              "state", supervised_state_name(svc), "since", since, "restarts", (json_int_t)svc->restarts);
         if (!o)
                 return NULL;
         json_object_set_new(o, "pid", svc->pid ? json_integer(svc->pid) : json_null());

@@ -93,6 +93,14 @@ void supervisor_stop_all(struct supervisor *sup, supervisor_stopped_cb cb, void 
 bool supervisor_all_down(struct supervisor *sup);
 
 void supervised_event(struct supervised *svc, enum service_event ev);
+/* A disabled service is stopped and kept down (a restart is refused by
+ * the API, start_all skips it); enabling it starts it when its turn in
+ * the dependency order comes. */
+void supervised_set_enabled(struct supervised *svc, bool enabled);
+bool supervised_disabled(const struct supervised *svc);
+/* The state as the API names it: "disabled" for a disabled service that
+ * is down, else service_state_to_string. */
+const char *supervised_state_name(const struct supervised *svc);
 enum service_state supervised_state(const struct supervised *svc);
 const char *supervised_name(const struct supervised *svc);
 pid_t supervised_pid(const struct supervised *svc);

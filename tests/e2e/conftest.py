@@ -611,6 +611,11 @@ def process_state(pid):
     return None
 
 
+# /health's services of a new cell once it is up: DHCP is off until
+# someone picks an interface and a range.
+ALL_READY = {"caddy": "ready", "unbound": "ready", "chrony": "ready", "dnsmasq": "disabled"}
+
+
 class Cell:
     """A cell directory and the picd serving it. picd supervises Caddy,
     which listens on 127.0.0.1:ui_port and :api_port (own free ports per
@@ -628,6 +633,7 @@ class Cell:
         self.password = password
         self.proc = None
         self.env = {}            # extra environment for picd (test hooks: PIC_CADDY_BINARY ...)
+        self.netns = None        # a network namespace to run picd in
         self.init_ports = None   # ports.ui / ports.api as `pic init` made them
         self.ui_port = self.api_port = None
 
@@ -647,11 +653,19 @@ class Cell:
             # loopback ports in its store before picd first starts. No
             # revision records this: to the cell they are its initial ports.
             # Values are JSON text.
-            # The same holds for Unbound on ports.dns (5353 in dev).
+            # The same holds for Unbound on ports.dns (5353 in dev) and
+            # chrony on ports.ntp (11123).
             self.ui_port, self.api_port, self.dns_port = free_port(), free_port(), free_port()
+            self.ntp_port = free_port()
             self.sqlite(f"UPDATE config SET value = '{self.ui_port}' WHERE key = 'ports.ui'; "
                         f"UPDATE config SET value = '{self.api_port}' WHERE key = 'ports.api'; "
-                        f"UPDATE config SET value = '{self.dns_port}' WHERE key = 'ports.dns'")
+                        f"UPDATE config SET value = '{self.dns_port}' WHERE key = 'ports.dns'; "
+                        f"UPDATE config SET value = '{self.ntp_port}' WHERE key = 'ports.ntp'")
+        # Traffic rule: no test reaches a public NTP pool. A new cell's
+        # chrony would ask pool.ntp.org (and the host's resolver for it);
+        # test cells start with no upstream, and serve their own clock.
+        self.sqlite("UPDATE config SET value = '[]' WHERE key = 'ntp.servers'; "
+                    "UPDATE config SET value = '8' WHERE key = 'ntp.local_stratum'")
 
     def start(self, timeout=STARTUP_TIMEOUT, env=None, wait_services=True):
         """Starts picd (with self.env and env added to the environment) and
@@ -664,7 +678,10 @@ class Cell:
         e = dict(os.environ)
         e.update(self.env)
         e.update(env or {})
-        self.proc = subprocess.Popen([str(PICD), "--dir", str(self.dir)], stdin=subprocess.DEVNULL,
+        # In a network namespace, `ip netns exec` execs picd itself: the
+        # pid is picd's.
+        prefix = ["ip", "netns", "exec", self.netns] if self.netns else []
+        self.proc = subprocess.Popen(prefix + [str(PICD), "--dir", str(self.dir)], stdin=subprocess.DEVNULL,
                                      stdout=log, stderr=log, close_fds=True, env=e)
         log.close()
         self.wait_ready(timeout, wait_services=wait_services)

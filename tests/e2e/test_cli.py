@@ -452,7 +452,8 @@ def wait_ready(cell, name="caddy", timeout=30):
 
 
 def test_status(cli_cell):
-    wait_ready(cli_cell)
+    for name in ("caddy", "unbound", "chrony"):
+        wait_ready(cli_cell, name)
     p = ok(cli_cell.pic("status"))
     assert "clicell.cell" in p.stdout
     for key in ("profile:", "vpn address:", "ip range:", "revision:", "picd:", "pending:"):

@@ -14,7 +14,7 @@ def _revisions(cell, limit=10):
 
 
 def test_defaults(cell):
-    # `pic init` gave the dev ports; the fixture then moved ui, api and dns
+    # `pic init` gave the dev ports; the fixture then moved ui, api, dns and ntp
     # to free ports of this cell's own (test setup, see conftest Cell.init).
     assert cell.init_ports == {"ui": DEV_PORTS["ui"], "api": DEV_PORTS["api"], "dns": DEV_PORTS["dns"]}
     c = cell.config()
@@ -23,8 +23,14 @@ def test_defaults(cell):
     assert c == {
         "cell_name": "test", "domain": "cell", "vpn_address": "10.0.0.1/24", "ip_range": "172.20.0.0/24",
         "public_endpoint": "", "profile": "dev",
-        "ports": {**DEV_PORTS, "ui": cell.ui_port, "api": cell.api_port, "dns": cell.dns_port},
+        "ports": {**DEV_PORTS, "ui": cell.ui_port, "api": cell.api_port, "dns": cell.dns_port,
+                  "ntp": cell.ntp_port},
         "dns": {"forwarders": [], "forward_tls": False},
+        "dhcp": {"enabled": False, "interface": "", "range_start": "", "range_end": "", "router": "",
+                 "lease_time": 43200},
+        # The fixture empties ntp.servers (no test reaches a public pool);
+        # a new cell has ["pool.ntp.org"] and local_stratum 0.
+        "ntp": {"servers": [], "local_stratum": 8, "allow": []},
         "service_ips": {"webui": "172.20.0.1", "dns": "172.20.0.2", "ntp": "172.20.0.3",
                         "mail": "172.20.0.4", "calendar": "172.20.0.5", "files": "172.20.0.6"},
     }

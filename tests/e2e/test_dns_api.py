@@ -536,10 +536,15 @@ def test_existing_cell_gets_the_dns_defaults(cell):
     rows removed, schema version 2) gets them when picd opens it."""
     cell.shutdown()
     cell.proc = None
-    cell.sqlite("DROP TABLE dns_records; DELETE FROM sqlite_sequence WHERE name = 'dns_records'; "
-                "DELETE FROM config WHERE key LIKE 'dns.%'; PRAGMA user_version = 2;")
+    cell.sqlite("DROP TABLE dhcp_reservations; DROP TABLE dns_records; "
+                "DELETE FROM sqlite_sequence WHERE name = 'dns_records'; "
+                "DELETE FROM config WHERE key LIKE 'dns.%' OR key LIKE 'dhcp.%' OR key LIKE 'ntp.%'; "
+                "PRAGMA user_version = 2;")
     cell.start()
     assert cell.config()["dns"] == {"forwarders": [], "forward_tls": False}
+    # ... and the DHCP and NTP ones (migration 4) with them.
+    assert cell.config()["dhcp"]["enabled"] is False
+    assert cell.config()["ntp"] == {"servers": ["pool.ntp.org"], "local_stratum": 0, "allow": []}
     assert int(cell.sqlite("PRAGMA user_version")) >= 3
     api = cell.control()
     assert _listing(api) == {"records": [], "total": 0}
