@@ -147,6 +147,15 @@ static bool forwarder_ok(const char *f) {
         return ip_ok(AF_INET, ip) || ip_ok(AF_INET6, ip);
 }
 
+static bool any_loopback_forwarder(const struct cell_state *st) {
+        for (unsigned i = 0; i < st->n_dns_forwarders; i++) {
+                const char *f = st->dns_forwarders[i];
+                if (strncmp(f, "127.", 4) == 0 || strncmp(f, "::1", 3) == 0)
+                        return true;
+        }
+        return false;
+}
+
 static bool profile_ok(const char *p) {
         return p && (streq(p, "dev") || streq(p, "system"));
 }
@@ -230,6 +239,10 @@ static void conf_server(const struct cell_state *st, struct text *t) {
         if (st->dns_forward_tls && st->n_dns_forwarders > 0)
                 text_emit(t, "  # Authenticates the DNS-over-TLS forwarders.\n"
                              "  tls-cert-bundle: \"" CA_BUNDLE "\"\n");
+        if (any_loopback_forwarder(st))
+                text_emit(t, "  # A forwarder on this machine (a local DNS-over-HTTPS proxy, say):\n"
+                             "  # Unbound would otherwise never send a query to 127.0.0.0/8 or ::1.\n"
+                             "  do-not-query-localhost: no\n");
         text_emit(t,
                   "\n"
                   "  # The cell's zone: a name without local data gets NXDOMAIN and is\n"

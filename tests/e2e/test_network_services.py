@@ -163,6 +163,21 @@ def test_outside_name_resolves_through_the_stub_forwarder(ns_cell, lab):
     assert lab.dig(ns_cell, "other.invalid") == []
 
 
+def test_forwarder_on_loopback_is_used(ns_cell, lab):
+    """A resolver on the cell's own loopback (a local DNS-over-HTTPS proxy,
+    say): Unbound must be told it may query 127/8."""
+    lab.spawn(lab.cell_ns, ["dnsmasq", "-k", "--no-resolv", "--no-hosts", "--bind-interfaces",
+                            "--listen-address=127.0.0.2", "--port=53", "--pid-file=",
+                            "--address=/loopback.example.net/198.51.100.8", "--log-facility=-"])
+    api = ns_cell.control()
+    api.put("/api/config", {"dns": {"forwarders": ["127.0.0.2@53"]}}, expect=200)
+    try:
+        wait_for(lambda: lab.dig(ns_cell, "www.loopback.example.net") == ["198.51.100.8"], 5, 0.1,
+                 "answer from the loopback forwarder")
+    finally:
+        api.put("/api/config", {"dns": {"forwarders": [f"{UPSTREAM_IP}@53"]}}, expect=200)
+
+
 # ---------------------------------------------------------------- DHCP
 
 def test_dhcp_is_off_by_default(tmp_path):
