@@ -316,6 +316,35 @@ def test_turning_dhcp_off_stops_dnsmasq(ns_cell, lab):
     enable_dhcp(ns_cell, lab)
 
 
+def test_kill9_of_dnsmasq_keeps_the_leases(ns_cell, lab):
+    enable_dhcp(ns_cell, lab)
+    env = lab.udhcpc(hostname="laptop")
+    api = ns_cell.control()
+    leases = lambda: {l["mac"]: l["ip"] for l in api.get("/api/dhcp/leases", expect=200).json["leases"]}
+    wait_for(lambda: leases().get(lab.client_mac) == env["ip"], 5, what="lease listed")
+    pid = ns_cell.services()["dnsmasq"]["pid"]
+    os.kill(pid, 9)
+    wait_for(lambda: (lambda s: s["state"] == "ready" and s["pid"] != pid)(ns_cell.services()["dnsmasq"]),
+             10, what="dnsmasq back")
+    # The lease file is the cell's data: the lease, and the client's
+    # address on renewal, are what they were.
+    assert leases().get(lab.client_mac) == env["ip"]
+    assert lab.udhcpc(hostname="laptop")["ip"] == env["ip"]
+
+
+def test_kill9_of_chrony_is_repaired(ns_cell):
+    pid = ns_cell.services()["chrony"]["pid"]
+    os.kill(pid, 9)
+    wait_for(lambda: (lambda s: s["state"] == "ready" and s["pid"] != pid)(ns_cell.services()["chrony"]),
+             10, what="chrony back")
+    api = ns_cell.control()
+
+    def running():
+        time.sleep(1.05)  # past the status cache
+        return api.get("/api/ntp/status", expect=200).json["running"]
+    wait_for(running, 10, 0.1, "chronyc answers the new chronyd")
+
+
 # ---------------------------------------------------------------- NTP
 
 def test_client_gets_time_from_the_cell(ns_cell, lab):
