@@ -142,7 +142,7 @@ def revisions(cell, limit=20):
 
 def test_login_shows_every_area(ui_cell):
     seen = run_flow(ui_cell, "login")
-    assert seen["nav"] == ["Dashboard", "Services", "Settings", "Users", "API tokens", "Revisions"]
+    assert seen["nav"] == ["Dashboard", "Services", "DNS", "DHCP", "NTP", "Settings", "Users", "API tokens", "Revisions"]
 
 
 def test_dashboard_shows_cell_and_caddy_ready(ui_cell):
@@ -196,3 +196,74 @@ def test_rollback_restores_earlier_revision(ui_cell):
     newest = revisions(ui_cell, 1)[0]
     assert newest["number"] == seen["new_revision"] == cfg["revision"]
     assert "rollback" in newest["summary"] and "1" in newest["summary"], newest["summary"]
+
+
+# ---- DNS, DHCP and NTP pages (after the rollback: the zone is test.cell again,
+# read from the config all the same).
+
+DIG = shutil.which("dig")
+UI_RECORD = "uitest"
+UI_RECORD_ADDRESS = "192.0.2.55"
+NTP_ALLOW = "192.168.77.0/24"
+
+
+def dig(cell, name, rtype="A"):
+    """The answers of the cell's Unbound (loopback, its own port) for name."""
+    assert DIG, "dig is missing (Debian package dnsutils; make test installs it)"
+    out = subprocess.run([DIG, "+short", "+time=1", "+tries=1", "@127.0.0.1", "-p", str(cell.dns_port), name, rtype],
+                         capture_output=True, text=True, timeout=10)
+    return out.stdout.strip().splitlines()
+
+
+def zone(cell):
+    cfg = cell.config()
+    return f"{cfg['cell_name']}.{cfg['domain']}"
+
+
+def test_dns_record_created_in_the_ui_resolves(ui_cell):
+    fqdn = f"{UI_RECORD}.{zone(ui_cell)}"
+    assert dig(ui_cell, fqdn) == [], f"{fqdn} answers before the test created it"
+    seen = run_flow(ui_cell, "dns_create", "--record-name", UI_RECORD, "--record-value", UI_RECORD_ADDRESS)
+    assert seen["preview"] == seen["fqdn"] == fqdn
+    assert seen["value"] == UI_RECORD_ADDRESS
+    # Stored as the form sent it (ttl defaulted), with a revision.
+    rec = ui_cell.control().get(f"/api/dns/records/{seen['id']}", expect=200).json
+    assert (rec["name"], rec["type"], rec["value"], rec["ttl"], rec["fqdn"]) == (UI_RECORD, "A", UI_RECORD_ADDRESS, 300, fqdn)
+    assert any(r["summary"].startswith("dns record") for r in revisions(ui_cell, 5))
+    # Applied live: Unbound answers within a second of the page showing it
+    # (the flow's browser has closed since, so this is if anything lenient).
+    wait_for(lambda: dig(ui_cell, fqdn) == [UI_RECORD_ADDRESS], 1.0, 0.02, f"{fqdn} to resolve to {UI_RECORD_ADDRESS}")
+
+
+def test_dns_record_deleted_in_the_ui_stops_resolving(ui_cell):
+    fqdn = f"{UI_RECORD}.{zone(ui_cell)}"
+    assert dig(ui_cell, fqdn) == [UI_RECORD_ADDRESS], "the record of the previous test is not there"
+    seen = run_flow(ui_cell, "dns_delete", "--record-name", UI_RECORD)
+    assert seen["deleted"] == fqdn
+    assert seen["rows_found"] >= 1
+    left = ui_cell.control().get(f"/api/dns/records?search={UI_RECORD}", expect=200).json
+    assert [r for r in left["records"] if r["fqdn"] == fqdn] == []
+    wait_for(lambda: dig(ui_cell, fqdn) == [], 1.0, 0.02, f"{fqdn} to stop resolving")
+
+
+def test_dhcp_page_renders_with_dhcp_off(ui_cell):
+    assert ui_cell.config()["dhcp"]["enabled"] is False
+    seen = run_flow(ui_cell, "dhcp_page")
+    assert seen["enabled"] is False
+    assert seen["state"] == "Off"
+    # "(none)" and then the machine's interfaces, each with its addresses.
+    ifaces = ui_cell.control().get("/api/dhcp/interfaces", expect=200).json["interfaces"]
+    assert seen["interfaces"][0] == "(none)"
+    assert [o.split(" — ")[0] for o in seen["interfaces"][1:]] == [i["name"] for i in ifaces]
+
+
+def test_ntp_page_renders_and_saves_an_allowed_network(ui_cell):
+    assert NTP_ALLOW not in ui_cell.config()["ntp"]["allow"]
+    seen = run_flow(ui_cell, "ntp_page", "--allow", NTP_ALLOW)
+    status = ui_cell.control().get("/api/ntp/status", expect=200).json
+    assert seen["running"] == ("running" if status["running"] else "not running")
+    ntp = ui_cell.config()["ntp"]
+    assert seen["servers"] == ntp["servers"]
+    assert seen["local_stratum"] == str(ntp["local_stratum"])
+    assert seen["outcome"].startswith("Applied: ntp.allow"), seen["outcome"]
+    assert ui_cell.config()["ntp"]["allow"] == [NTP_ALLOW]

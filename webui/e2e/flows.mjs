@@ -4,7 +4,8 @@
 //
 //   node webui/e2e/flows.mjs --base http://127.0.0.1:8081 --flow login --shots DIR
 //        [--user admin] [--expect-cell test.cell] [--domain home.example]
-//        [--service caddy] [--rollback-to 1]
+//        [--service caddy] [--rollback-to 1] [--record-name www] [--record-value 192.0.2.7]
+//        [--allow 192.168.77.0/24]
 // The password comes from the environment (PIC_E2E_PASSWORD). The outcome
 // is one JSON line on stdout: {"flow","ok","error"?,"screenshot","seen":{...}};
 // the exit status is 0 when the flow passed.
@@ -25,6 +26,9 @@ const { values: opt } = parseArgs({
     domain: { type: 'string', default: 'home.example' },
     service: { type: 'string', default: 'caddy' },
     'rollback-to': { type: 'string', default: '1' },
+    'record-name': { type: 'string', default: 'uitest' },
+    'record-value': { type: 'string', default: '192.0.2.55' },
+    allow: { type: 'string', default: '192.168.77.0/24' },
     chromium: { type: 'string', default: process.env.PIC_CHROMIUM || '/usr/bin/chromium' },
     timeout: { type: 'string', default: '20000' },
   },
@@ -68,6 +72,20 @@ async function login(page) {
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor({ timeout: T });
 }
 
+/** Fails with the page's error alerts, if any (a list or form that did not load). */
+async function noErrorAlerts(page, where) {
+  const alerts = (await page.getByRole('alert').allTextContents()).map((t) => t.trim()).filter(Boolean);
+  check(alerts.length === 0, `${where} shows errors: ${alerts.join(' | ')}`);
+}
+
+async function openDns(page) {
+  await page.getByRole('link', { name: 'DNS', exact: true }).click();
+  await page.getByRole('heading', { name: 'DNS', exact: true }).waitFor({ timeout: T });
+  const zone = page.getByTestId('dns-zone');
+  await zone.waitFor({ timeout: T });
+  return text(zone);
+}
+
 async function serviceRow(page, name) {
   return page.locator(`tr[data-service="${name}"]`);
 }
@@ -78,7 +96,7 @@ const FLOWS = {
     check(new URL(page.url()).pathname === '/', `after login the URL is ${page.url()}`);
     const nav = page.getByRole('navigation', { name: 'Main' });
     seen.nav = (await nav.getByRole('link').allTextContents()).map((s) => s.trim());
-    for (const label of ['Dashboard', 'Services', 'Settings', 'Users', 'API tokens', 'Revisions'])
+    for (const label of ['Dashboard', 'Services', 'DNS', 'DHCP', 'NTP', 'Settings', 'Users', 'API tokens', 'Revisions'])
       check(seen.nav.includes(label), `navigation lacks ${label}: ${seen.nav}`);
   },
 
@@ -175,6 +193,88 @@ const FLOWS = {
     await until(async () => (await domain.inputValue()) === opt.domain, `the Domain field to show ${opt.domain}`);
     await until(async () => (await text(page.getByTestId('cell-name'))).endsWith(`.${opt.domain}`), 'the header to show the new domain');
     seen.header = await text(page.getByTestId('cell-name'));
+  },
+
+  // Creates an A record through the DNS page; the test then asks Unbound.
+  async dns_create(page) {
+    await login(page);
+    const zone = await openDns(page);
+    const name = opt['record-name'];
+    const fqdn = `${name}.${zone}`;
+    seen.zone = zone;
+    const form = page.getByRole('form', { name: 'New record' });
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await form.getByLabel('Type', { exact: true }).selectOption('A');
+    await form.getByLabel('Value', { exact: true }).fill(opt['record-value']);
+    seen.preview = await text(form.getByTestId('fqdn-preview'));
+    await form.getByRole('button', { name: 'Create record' }).click();
+    await page.getByText(`Record ${fqdn} A created.`).waitFor({ timeout: T });
+    seen.created_ms = Date.now();
+    const row = page.locator(`tr[data-fqdn="${fqdn}"]`);
+    await row.waitFor({ timeout: T });
+    seen.fqdn = await row.getAttribute('data-fqdn');
+    seen.value = await text(row.getByTestId('record-value'));
+    seen.id = Number(await row.getAttribute('data-record-id'));
+    await noErrorAlerts(page, 'the DNS page');
+  },
+
+  // Finds the record by searching, deletes it after confirming.
+  async dns_delete(page) {
+    await login(page);
+    const zone = await openDns(page);
+    const fqdn = `${opt['record-name']}.${zone}`;
+    await page.getByLabel('Search', { exact: true }).fill(opt['record-name']);
+    const row = page.locator(`tr[data-fqdn="${fqdn}"]`);
+    await row.waitFor({ timeout: T });
+    seen.rows_found = await page.locator('tr[data-fqdn]').count();
+    await row.getByRole('button', { name: 'Delete', exact: true }).click();
+    await row.getByRole('button', { name: `Delete ${fqdn}` }).click();
+    await page.getByText(`Record ${fqdn} A deleted.`).waitFor({ timeout: T });
+    await row.waitFor({ state: 'detached', timeout: T });
+    seen.deleted = fqdn;
+    await noErrorAlerts(page, 'the DNS page');
+  },
+
+  // The DHCP page renders its settings, reservations and leases (DHCP off by default).
+  async dhcp_page(page) {
+    await login(page);
+    await page.getByRole('link', { name: 'DHCP', exact: true }).click();
+    const form = page.getByRole('form', { name: 'DHCP settings' });
+    await form.waitFor({ timeout: T });
+    seen.enabled = await form.getByLabel('Serve DHCP on the LAN').isChecked();
+    seen.state = await text(page.getByTestId('dhcp-state'));
+    // The interfaces arrived (the hint says when they could not be loaded).
+    await until(async () => !(await text(form)).includes('could not be loaded'), 'the interface list');
+    seen.interfaces = (await form.getByLabel('Interface', { exact: true }).locator('option').allTextContents()).map((o) => o.trim());
+    await page.getByText('No reservations.').or(page.getByRole('list', { name: 'Reservations' })).waitFor({ timeout: T });
+    await page.getByText('DHCP is off, so there are no leases.').waitFor({ timeout: T });
+    // A poll of the leases has passed without error.
+    await page.waitForResponse((r) => r.url().endsWith('/api/dhcp/leases') && r.status() === 200, { timeout: 15000 });
+    await noErrorAlerts(page, 'the DHCP page');
+  },
+
+  // The NTP page renders chrony's status and its settings; one allowed network is added there.
+  async ntp_page(page) {
+    await login(page);
+    await page.getByRole('link', { name: 'NTP', exact: true }).click();
+    const running = page.getByTestId('ntp-running');
+    await running.waitFor({ timeout: T });
+    seen.running = await text(running);
+    seen.synchronised = await text(page.getByTestId('ntp-synchronised'));
+    const form = page.getByRole('form', { name: 'NTP settings' });
+    await form.waitFor({ timeout: T });
+    const servers = form.getByRole('group', { name: 'Upstream servers' }).getByRole('textbox');
+    seen.servers = [];
+    for (let i = 0; i < (await servers.count()); i++) seen.servers.push(await servers.nth(i).inputValue());
+    seen.local_stratum = await form.getByLabel('Local stratum').inputValue();
+    await noErrorAlerts(page, 'the NTP page');
+    await form.getByRole('button', { name: 'Add network' }).click();
+    await form.getByLabel('Network 1', { exact: true }).fill(opt.allow);
+    await form.getByRole('button', { name: 'Save NTP settings' }).click();
+    const outcome = form.getByText(/^(Applied|Staged): /);
+    await outcome.waitFor({ timeout: T });
+    seen.outcome = await text(outcome);
+    await noErrorAlerts(page, 'the NTP page after saving');
   },
 
   async rollback(page) {

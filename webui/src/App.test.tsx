@@ -85,7 +85,7 @@ describe('the app shell', () => {
     renderApp('/');
     const nav = await screen.findByRole('navigation', { name: 'Main' });
     await waitFor(() =>
-      expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Dashboard', 'Services', 'API tokens']),
+      expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Dashboard', 'Services', 'DNS', 'DHCP', 'NTP', 'API tokens']),
     );
     expect(screen.getByText('bob')).toBeInTheDocument();
   });
@@ -106,6 +106,9 @@ describe('the app shell', () => {
       expect(within(nav).getAllByRole('link').map((a) => a.getAttribute('href'))).toEqual([
         '/',
         '/services',
+        '/dns',
+        '/dhcp',
+        '/ntp',
         '/settings',
         '/users',
         '/tokens',
@@ -156,5 +159,30 @@ describe('the app shell', () => {
     const post = calls.find((c) => c.method === 'POST')!;
     expect(post.url).toBe('/api/containers/caddy/restart');
     expect(post.headers['X-CSRF-Token']).toBe('c');
+  });
+  it('a disabled service (DHCP off) shows as disabled and cannot be restarted', async () => {
+    csrf.set('c');
+    const dnsmasq = {
+      name: 'dnsmasq',
+      description: 'DHCP for the LAN',
+      state: 'disabled',
+      pid: null,
+      since: '2026-11-29T06:00:00Z',
+      uptime_s: null,
+      restarts: 0,
+      last_exit: null,
+      next_start_in_s: null,
+    };
+    mockFetch({
+      'GET /api/auth/me': () => json(200, { username: 'admin', role: 'admin', auth: 'session' }),
+      'GET /api/config': () => json(200, CONFIG),
+      'GET /api/services/status': () => json(200, { services: [...SERVICES.services, dnsmasq] }),
+      'GET /health': () => json(200, { status: 'ok', version: '0.1.0', uptime_s: 9, services: { caddy: 'ready', dnsmasq: 'disabled' } }),
+    });
+    renderApp('/services');
+    const row = (await screen.findByRole('rowheader', { name: /dnsmasq/ })).closest('tr')!;
+    expect(within(row).getByText('disabled')).toHaveAttribute('data-state', 'disabled');
+    expect(within(row).getByRole('button', { name: 'Restart dnsmasq' })).toBeDisabled();
+    expect(await screen.findByTestId('health-status')).toHaveTextContent('ok');
   });
 });

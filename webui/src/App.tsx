@@ -6,7 +6,10 @@ import { client, isApiError } from './api';
 import { Layout } from './app/Layout';
 import { AdminOnly, RequireAuth } from './app/RequireAuth';
 import { DashboardPage } from './pages/dashboard/DashboardPage';
+import { DhcpPage } from './pages/dhcp/DhcpPage';
+import { DnsPage } from './pages/dns/DnsPage';
 import { LoginPage } from './pages/login/LoginPage';
+import { NtpPage } from './pages/ntp/NtpPage';
 import { RevisionsPage } from './pages/revisions/RevisionsPage';
 import { ServicesPage } from './pages/services/ServicesPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
@@ -51,6 +54,9 @@ export function AppRoutes() {
         <Route element={<RequireAuth>{(me) => <Layout me={me} />}</RequireAuth>}>
           <Route index element={<DashboardPage />} />
           <Route path="services" element={<ServicesPage />} />
+          <Route path="dns" element={<DnsPage />} />
+          <Route path="dhcp" element={<DhcpPage />} />
+          <Route path="ntp" element={<NtpPage />} />
           <Route path="settings" element={<AdminOnly><SettingsPage /></AdminOnly>} />
           <Route path="users" element={<AdminOnly><UsersPage /></AdminOnly>} />
           <Route path="tokens" element={<TokensPage />} />

@@ -121,6 +121,9 @@ describe('helpers', () => {
   it('fillPath refuses a missing parameter', () => {
     expect(() => fillPath('/api/revisions/{n}', {})).toThrow(/missing path parameter 'n'/);
     expect(fillPath('/api/revisions/{n}/rollback', { n: 7 })).toBe('/api/revisions/7/rollback');
+    // A MAC keeps its colons; anything else that is not a plain character is escaped.
+    expect(fillPath('/api/dhcp/reservations/{mac}', { mac: '52:54:00:ab:cd:ef' })).toBe('/api/dhcp/reservations/52:54:00:ab:cd:ef');
+    expect(fillPath('/api/users/{username}', { username: 'a/b c' })).toBe('/api/users/a%2Fb%20c');
   });
   it('queryString skips undefined values', () => {
     expect(queryString({ limit: 5, before: undefined })).toBe('?limit=5');

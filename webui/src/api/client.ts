@@ -169,12 +169,13 @@ export type ClientOptions = {
   fetch?: typeof fetch;
 };
 
-/** Fills `{name}` segments of a path template; every value is URI-encoded. */
+/** Fills `{name}` segments of a path template; every value is URI-encoded,
+ * except ':', which a path segment may hold as it is (a MAC address). */
 export function fillPath(template: string, params: Record<string, string | number> | undefined): string {
   return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
     const v = params?.[name];
     if (v === undefined) throw new Error(`missing path parameter '${name}' for ${template}`);
-    return encodeURIComponent(String(v));
+    return encodeURIComponent(String(v)).replace(/%3A/gi, ':');
   });
 }
 

@@ -23,6 +23,17 @@ export type Service = Ok<'/api/services/status', 'get'>['services'][number];
 export type ServiceState = Service['state'];
 export type LogLine = Ok<'/api/services/{name}/logs', 'get'>['lines'][number];
 export type ApplyStatus = Ok<'/api/apply/status', 'get'>;
+export type DnsRecordList = Ok<'/api/dns/records', 'get'>;
+export type DnsRecord = DnsRecordList['records'][number];
+export type DnsRecordType = DnsRecord['type'];
+export type DhcpSettings = Config['dhcp'];
+export type NtpSettings = Config['ntp'];
+export type DhcpInterface = Ok<'/api/dhcp/interfaces', 'get'>['interfaces'][number];
+export type DhcpReservation = Ok<'/api/dhcp/reservations', 'get'>['reservations'][number];
+export type DhcpLease = Ok<'/api/dhcp/leases', 'get'>['leases'][number];
+export type NtpStatus = Ok<'/api/ntp/status', 'get'>;
+export type NtpSource = NtpStatus['sources'][number];
+export type NtpClient = NtpStatus['clients'][number];
 
 export const api = {
   health: () => client.request('get', '/health'),
@@ -63,6 +74,19 @@ export const api = {
   serviceLogStreamUrl: (name: string, lines?: number) =>
     client.url('/api/services/{name}/logs/stream', { name }, lines ? { lines } : undefined),
   applyStatus: () => client.request('get', '/api/apply/status'),
+  dnsRecords: (query: DnsRecordQuery) => client.request('get', '/api/dns/records', { query }),
+  createDnsRecord: (body: DnsRecordBody) => client.request('post', '/api/dns/records', { body }),
+  updateDnsRecord: (id: number, body: DnsRecordBody) =>
+    client.request('put', '/api/dns/records/{id}', { path: { id }, body }),
+  deleteDnsRecord: (id: number) => client.request('delete', '/api/dns/records/{id}', { path: { id } }),
+  dhcpInterfaces: () => client.request('get', '/api/dhcp/interfaces'),
+  dhcpReservations: () => client.request('get', '/api/dhcp/reservations'),
+  createDhcpReservation: (body: DhcpReservationBody) => client.request('post', '/api/dhcp/reservations', { body }),
+  updateDhcpReservation: (mac: string, body: DhcpReservationUpdateBody) =>
+    client.request('put', '/api/dhcp/reservations/{mac}', { path: { mac }, body }),
+  deleteDhcpReservation: (mac: string) => client.request('delete', '/api/dhcp/reservations/{mac}', { path: { mac } }),
+  dhcpLeases: () => client.request('get', '/api/dhcp/leases'),
+  ntpStatus: () => client.request('get', '/api/ntp/status'),
 };
 
 type ReqBody<P extends ApiPath, M extends MethodOf<P>> = NonNullable<RequestOptions<P, M>['body']>;
@@ -70,3 +94,7 @@ export type TokenCreateBody = ReqBody<'/api/auth/tokens', 'post'>;
 export type UserCreateBody = ReqBody<'/api/users', 'post'>;
 export type UserUpdateBody = ReqBody<'/api/users/{username}', 'put'>;
 export type ConfigUpdateBody = ReqBody<'/api/config', 'put'>;
+export type DnsRecordBody = ReqBody<'/api/dns/records', 'post'>;
+export type DnsRecordQuery = NonNullable<RequestOptions<'/api/dns/records', 'get'>['query']>;
+export type DhcpReservationBody = ReqBody<'/api/dhcp/reservations', 'post'>;
+export type DhcpReservationUpdateBody = ReqBody<'/api/dhcp/reservations/{mac}', 'put'>;

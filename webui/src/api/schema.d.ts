@@ -312,6 +312,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/dhcp/interfaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The machine's interfaces that DHCP could serve (those with an IPv4 address, loopback left out). */
+        get: operations["listDhcpInterfaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dhcp/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Fixed addresses by MAC, sorted by MAC. */
+        get: operations["listDhcpReservations"];
+        put?: never;
+        /**
+         * Give a MAC a fixed address (and, with a name, a DNS name under `lan.`).
+         * @description The MAC is stored in lower case. 409 (with `error.field` naming
+         *     `mac`, `ip` or `name`) for a MAC, an address or a name that
+         *     another reservation already has, or past 4096 reservations. A name
+         *     dnsmasq would read as something else (`ignore`, `infinite`, a lease
+         *     time such as `12` or `3w`) is a 400. With DHCP's
+         *     interface set, the address must lie inside its subnet (not the
+         *     network, broadcast or the cell's own address). Applied live: the
+         *     hosts file is rewritten and dnsmasq re-reads it on SIGHUP. A
+         *     revision (entity `dhcp_reservation`, key the MAC).
+         */
+        post: operations["createDhcpReservation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dhcp/reservations/{mac}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Replace a reservation's address and name.
+         * @description The same rules as creating one; the MAC is the path's. Sending it as it is appends no revision.
+         */
+        put: operations["updateDhcpReservation"];
+        post?: never;
+        /** Remove a reservation. */
+        delete: operations["deleteDhcpReservation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dhcp/leases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The leases dnsmasq has handed out, read from its lease file, sorted by address.
+         * @description A client's host name is untrusted: it is shown, and put in DNS as
+         *     `<hostname>.lan.<cell_name>.<domain>`, only when it is a valid DNS
+         *     label (lower-cased); otherwise `hostname` is null.
+         */
+        get: operations["listDhcpLeases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ntp/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * chrony's synchronisation state, sources and clients.
+         * @description Read through chronyc on chrony's unix command socket. When chrony
+         *     is not running, `running` is false and the rest is empty.
+         */
+        get: operations["getNtpStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/services/status": {
         parameters: {
             query?: never;
@@ -413,7 +523,7 @@ export interface paths {
          *     `failed` service out of `failed` (its crash history is forgotten).
          *     picd notes "restart requested by <actor>" in the service's log.
          *     Answers at once with the service's state (typically `stopping` or
-         *     `starting`).
+         *     `starting`). 409 for a service that is disabled in the config.
          */
         post: operations["restartContainer"];
         delete?: never;
@@ -494,7 +604,10 @@ export interface paths {
         put?: never;
         /**
          * Restore the cell configuration as of revision n.
-         * @description A new revision. Users, tokens and DNS records are not rolled back (yet).
+         * @description A new revision. The config, the zone's DNS records (with their ids)
+         *     and the DHCP reservations come back as they were right after
+         *     revision n, and are applied live. Users and tokens are never
+         *     rolled back.
          */
         post: operations["rollbackRevision"];
         delete?: never;
@@ -532,7 +645,7 @@ export interface components {
         /** @description Empty, a hostname or an IPv4 address. */
         PublicEndpoint: string;
         Port: number;
-        /** @description 0 turns DHCP off. */
+        /** @description The port dnsmasq serves DHCP on while `dhcp.enabled`; 0 means the standard 67 (clients always ask on 67, so another port only serves relays). */
         DhcpPort: number;
         TokenId: string;
         /** @description A configuration field name; ports and DNS settings may be named one by one (`ports.dns`, `dns.forwarders`). */
@@ -543,13 +656,13 @@ export interface components {
                 /** @enum {string} */
                 code: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal";
                 message: string;
-                /** @description The offending field, nested with dots (`ports.dns`). */
+                /** @description The offending field, nested with dots (`ports.dns`), a list item with its index (`ntp.servers[1]`). */
                 field?: string;
             };
         };
         Health: {
             /**
-             * @description `ok` when every service is `ready`, else `degraded`.
+             * @description `ok` when every service is `ready` or `disabled`, else `degraded`.
              * @enum {string}
              */
             status: "ok" | "degraded";
@@ -694,6 +807,8 @@ export interface components {
             profile: "dev" | "system";
             ports: components["schemas"]["Ports"];
             dns: components["schemas"]["DnsSettings"];
+            dhcp: components["schemas"]["DhcpSettings"];
+            ntp: components["schemas"]["NtpSettings"];
             service_ips: components["schemas"]["ServiceIps"];
             /** @description The latest revision number. */
             revision: components["schemas"]["RevisionNumber"];
@@ -707,6 +822,8 @@ export interface components {
             public_endpoint?: components["schemas"]["PublicEndpoint"];
             ports?: components["schemas"]["PortsUpdate"];
             dns?: components["schemas"]["DnsSettingsUpdate"];
+            dhcp?: components["schemas"]["DhcpSettingsUpdate"];
+            ntp?: components["schemas"]["NtpSettingsUpdate"];
         };
         ConfigUpdateResult: {
             config: components["schemas"]["Config"];
@@ -739,7 +856,7 @@ export interface components {
         };
         Change: {
             /** @enum {string} */
-            entity: "config" | "pending" | "user" | "token" | "dns_record";
+            entity: "config" | "pending" | "user" | "token" | "dns_record" | "dhcp_reservation";
             key: string;
             /** @description Any JSON value; secrets never appear (a password shows as "(changed)"). */
             before: unknown;
@@ -803,16 +920,155 @@ export interface components {
             /** @description How many records match, ignoring limit and offset. */
             total: number;
         };
+        /** @description Six hex pairs separated by colons; answers are in lower case. */
+        MacAddress: string;
+        /** @description One DNS label, 1-63 of a-z, 0-9 and '-', not starting or ending with '-'. */
+        HostLabel: string;
+        /** @description An IPv4 address, or empty. */
+        OptionalIPv4: components["schemas"]["IPv4"] | string;
+        /**
+         * @description DHCP (dnsmasq, DHCP only). Off by default. Turning it on needs
+         *     `interface` to exist with an IPv4 address (with several, the lowest
+         *     is the one served), `range_start` .. `range_end` inside that
+         *     address's subnet and not taking in the cell's own address, and a
+         *     `router`, when given, inside it too; none of them the network or
+         *     broadcast address. A refusal names the field. Clients get
+         *     the router (the cell's address on the interface when empty), the
+         *     cell as DNS server, the domain `lan.<cell_name>.<domain>` and the
+         *     lease time. Changes apply at once (live).
+         */
+        DhcpSettings: {
+            enabled: boolean;
+            /** @description A network interface name, or empty. */
+            interface: string;
+            range_start: components["schemas"]["OptionalIPv4"];
+            range_end: components["schemas"]["OptionalIPv4"];
+            router: components["schemas"]["OptionalIPv4"];
+            /** @description Seconds, 120 to 31536000 (a year). Default 43200. */
+            lease_time: number;
+        };
+        /** @description Any subset of the DHCP settings. */
+        DhcpSettingsUpdate: {
+            enabled?: boolean;
+            interface?: string;
+            range_start?: components["schemas"]["OptionalIPv4"];
+            range_end?: components["schemas"]["OptionalIPv4"];
+            router?: components["schemas"]["OptionalIPv4"];
+            lease_time?: number;
+        };
+        DhcpInterface: {
+            name: string;
+            /** @description Its IPv4 addresses with prefix (`192.168.1.2/24`). */
+            addresses: string[];
+        };
+        DhcpInterfaceList: {
+            interfaces: components["schemas"]["DhcpInterface"][];
+        };
+        DhcpReservationRequest: {
+            mac: components["schemas"]["MacAddress"];
+            ip: components["schemas"]["IPv4"];
+            /** @description Optional; gives the host `<name>.lan.<cell_name>.<domain>`. */
+            name?: components["schemas"]["HostLabel"] | string;
+        };
+        DhcpReservationUpdate: {
+            ip: components["schemas"]["IPv4"];
+            name?: components["schemas"]["HostLabel"] | string;
+        };
+        DhcpReservation: {
+            mac: string;
+            ip: components["schemas"]["IPv4"];
+            /** @description Empty when it has none. */
+            name: components["schemas"]["HostLabel"] | string;
+        };
+        DhcpReservationList: {
+            reservations: components["schemas"]["DhcpReservation"][];
+        };
+        DhcpLease: {
+            mac: string;
+            ip: components["schemas"]["IPv4"];
+            /** @description The client's name when it is a valid DNS label, else null. */
+            hostname: components["schemas"]["HostLabel"] | null;
+            /** @description The name it has in the cell's DNS (without a trailing dot), or null. */
+            fqdn: string | null;
+            /** @description When the lease ends; null for an infinite lease. */
+            expires: components["schemas"]["Time"] | null;
+            /** @description The address is this MAC's reservation. */
+            reserved: boolean;
+        };
+        DhcpLeaseList: {
+            leases: components["schemas"]["DhcpLease"][];
+        };
+        /** @description An upstream NTP server or pool, as a host name (labels of a-z, 0-9, '-') or IPv4 address. */
+        NtpServer: string;
+        /** @description A client subnet, CIDR with the host bits zero (`192.168.1.0/24`). */
+        NtpAllow: string;
+        /**
+         * @description chrony. `servers` are used as pools (`pool NAME iburst`), at most
+         *     8, none twice (default `pool.ntp.org`). `local_stratum` 1..15
+         *     serves the cell's own clock at that stratum when no server is
+         *     reachable (0: never). Clients are served from the VPN subnet, the
+         *     DHCP interface's subnet and `allow` (CIDRs, at most 16). Changes
+         *     apply at once (live).
+         */
+        NtpSettings: {
+            servers: components["schemas"]["NtpServer"][];
+            local_stratum: number;
+            allow: components["schemas"]["NtpAllow"][];
+        };
+        /** @description Any subset of the NTP settings. */
+        NtpSettingsUpdate: {
+            servers?: components["schemas"]["NtpServer"][];
+            local_stratum?: number;
+            allow?: components["schemas"]["NtpAllow"][];
+        };
+        NtpSource: {
+            address: string;
+            /** @enum {string} */
+            mode: "server" | "peer" | "local";
+            /**
+             * @description chrony's verdict, as `chronyc sources` shows it (`*` selected ... `?` unreachable).
+             * @enum {string}
+             */
+            state: "selected" | "combined" | "not_combined" | "falseticker" | "too_variable" | "unreachable";
+            stratum: number;
+            /** @description The reachability register (8 bits, octal in chronyc). */
+            reach: number;
+            /** @description Seconds since the last sample, null before the first. */
+            last_rx_s: number | null;
+            /** @description The last sample's offset, seconds (positive = the local clock is ahead). */
+            offset_s: number;
+        };
+        NtpClient: {
+            address: string;
+            ntp_packets: number;
+            /** @description Seconds since its last NTP packet, null if none. */
+            last_s: number | null;
+        };
+        NtpStatus: {
+            running: boolean;
+            /** @description chrony has selected a source (or serves its local reference) and is not unsynchronised. */
+            synchronised: boolean;
+            stratum: number;
+            /** @description The reference's name or address, `LOCAL` for the local clock, empty when none. */
+            reference: string;
+            /** @description The system clock's offset from NTP time, seconds (positive = ahead). */
+            offset_s: number;
+            /** @enum {string} */
+            leap: "normal" | "insert_second" | "delete_second" | "not_synchronised";
+            sources: components["schemas"]["NtpSource"][];
+            clients: components["schemas"]["NtpClient"][];
+        };
         /** @description A service's name, e.g. `caddy`. */
         ServiceName: string;
         /**
-         * @description `down` (not running, not wanted), `starting` (running, not yet
+         * @description `disabled` (turned off in the config, as DHCP is by default),
+         *     `down` (not running, not wanted), `starting` (running, not yet
          *     ready), `ready` (its probe passed), `backoff` (exited; starts again
          *     after `next_start_in_s`), `failed` (5 exits within 60 s; stays so
          *     until restarted), `stopping` (SIGTERM sent, SIGKILL after a timeout).
          * @enum {string}
          */
-        ServiceState: "down" | "starting" | "ready" | "backoff" | "failed" | "stopping";
+        ServiceState: "disabled" | "down" | "starting" | "ready" | "backoff" | "failed" | "stopping";
         /** @description How the last run ended; `code` for an exit, `signal` for a kill (both null when the binary could not be started). */
         ExitRecord: {
             time: components["schemas"]["Time"];
@@ -1053,6 +1309,8 @@ export interface components {
         Limit: number;
         /** @description Only revisions with a number lower than this. */
         Before: number;
+        /** @description The reservation's MAC address (either case). */
+        Mac: components["schemas"]["MacAddress"];
         DnsRecordId: number;
         /** @description A substring of the name or the value. */
         DnsSearch: string;
@@ -1740,6 +1998,195 @@ export interface operations {
             500: components["responses"]["Internal"];
         };
     };
+    listDhcpInterfaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The interfaces, sorted by name. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DhcpInterfaceList"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listDhcpReservations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every reservation. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DhcpReservationList"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    createDhcpReservation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DhcpReservationRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DhcpReservation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    updateDhcpReservation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reservation's MAC address (either case). */
+                mac: components["parameters"]["Mac"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DhcpReservationUpdate"];
+            };
+        };
+        responses: {
+            /** @description The reservation as stored now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DhcpReservation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    deleteDhcpReservation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reservation's MAC address (either case). */
+                mac: components["parameters"]["Mac"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    listDhcpLeases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The current leases (empty when DHCP is off or nothing asked yet). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DhcpLeaseList"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    getNtpStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NtpStatus"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            500: components["responses"]["Internal"];
+        };
+    };
     getServicesStatus: {
         parameters: {
             query?: never;
@@ -1874,6 +2321,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["Internal"];

@@ -6,6 +6,9 @@ export type NavItem = { to: string; label: string; role: Role };
 export const NAV: NavItem[] = [
   { to: '/', label: 'Dashboard', role: 'user' },
   { to: '/services', label: 'Services', role: 'user' },
+  { to: '/dns', label: 'DNS', role: 'user' },
+  { to: '/dhcp', label: 'DHCP', role: 'user' },
+  { to: '/ntp', label: 'NTP', role: 'user' },
   { to: '/settings', label: 'Settings', role: 'admin' },
   { to: '/users', label: 'Users', role: 'admin' },
   { to: '/tokens', label: 'API tokens', role: 'user' },

@@ -1,7 +1,7 @@
 // Query keys and the queries several pages share. Server state lives in the
 // TanStack Query cache only.
-import { useQuery, type Query } from '@tanstack/react-query';
-import { api, type Pending } from '../api';
+import { useMutation, useQuery, useQueryClient, type Query } from '@tanstack/react-query';
+import { api, type ConfigUpdateBody, type Pending } from '../api';
 
 export const keys = {
   me: ['me'] as const,
@@ -15,6 +15,12 @@ export const keys = {
   tokensAll: ['tokens'] as const,
   revisions: (limit: number, before: number | undefined) => ['revisions', { limit, before }] as const,
   revisionsAll: ['revisions'] as const,
+  dnsRecords: (q: { search: string; type: string; limit: number; offset: number }) => ['dns-records', q] as const,
+  dnsRecordsAll: ['dns-records'] as const,
+  dhcpInterfaces: ['dhcp-interfaces'] as const,
+  dhcpReservations: ['dhcp-reservations'] as const,
+  dhcpLeases: ['dhcp-leases'] as const,
+  ntpStatus: ['ntp-status'] as const,
 };
 
 export function useMe(enabled = true) {
@@ -33,4 +39,18 @@ type PendingQuery = Query<Pending, Error, Pending, typeof keys.pending>;
 
 export function usePending(refetchMs: number | false | ((q: PendingQuery) => number | false) = false) {
   return useQuery({ queryKey: keys.pending, queryFn: () => api.pending(), refetchInterval: refetchMs });
+}
+
+/** PUT /api/config; the answer replaces the cached config and pending changes. */
+export function useSaveConfig() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: ConfigUpdateBody) => api.updateConfig(body),
+    onSuccess: (r) => {
+      qc.setQueryData(keys.config, r.config);
+      qc.setQueryData(keys.pending, r.pending);
+      void qc.invalidateQueries({ queryKey: keys.revisionsAll });
+      void qc.invalidateQueries({ queryKey: keys.services });
+    },
+  });
 }

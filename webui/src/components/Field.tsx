@@ -85,3 +85,33 @@ export function SelectField({
     </div>
   );
 }
+
+export function CheckboxField({
+  label,
+  error,
+  hint,
+  className = '',
+  id: givenId,
+  ...input
+}: Common & Omit<InputHTMLAttributes<HTMLInputElement>, 'type'>) {
+  const autoId = useId();
+  const id = givenId ?? autoId;
+  return (
+    <div className={className}>
+      <div className="flex items-center gap-2">
+        <input
+          id={id}
+          type="checkbox"
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy(id, error, error ? undefined : hint)}
+          className={`h-4 w-4 rounded border-slate-300 text-sky-700 focus:ring-sky-600 ${error ? 'ring-2 ring-red-500' : ''}`}
+          {...input}
+        />
+        <label htmlFor={id} className="text-sm font-medium text-slate-700">
+          {label}
+        </label>
+      </div>
+      <Messages id={id} error={error} hint={hint} />
+    </div>
+  );
+}

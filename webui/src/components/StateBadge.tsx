@@ -1,6 +1,8 @@
 import type { ServiceState } from '../api';
 
 const STYLE: Record<ServiceState, string> = {
+  // Turned off in the config: not a fault (GET /health counts it as fine).
+  disabled: 'bg-white text-slate-500 ring-slate-200',
   ready: 'bg-emerald-100 text-emerald-900 ring-emerald-300',
   starting: 'bg-sky-100 text-sky-900 ring-sky-300',
   stopping: 'bg-slate-100 text-slate-800 ring-slate-300',

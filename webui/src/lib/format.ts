@@ -35,3 +35,24 @@ export function formatValue(v: unknown): string {
   if (typeof v === 'string') return v === '' ? '""' : v;
   return JSON.stringify(v);
 }
+
+/** A time relative to now: "in 1h 2m 5s", "3m 10s ago"; "never" for null (an infinite lease). */
+export function formatRelative(t: string | null | undefined, nowMs: number): string {
+  if (t === null || t === undefined) return 'never';
+  const at = Date.parse(t);
+  if (!Number.isFinite(at)) return t;
+  const s = Math.round((at - nowMs) / 1000);
+  if (s === 0) return 'now';
+  return s > 0 ? `in ${formatDuration(s)}` : `${formatDuration(-s)} ago`;
+}
+
+/** A clock offset in seconds, signed, in the unit that reads best: "+1.250 ms", "-35 µs", "+2.5 s". */
+export function formatOffset(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  const sign = seconds > 0 ? '+' : seconds < 0 ? '-' : '±';
+  const a = Math.abs(seconds);
+  if (a === 0) return '±0 s';
+  if (a >= 1) return `${sign}${a.toFixed(3)} s`;
+  if (a >= 1e-3) return `${sign}${(a * 1e3).toFixed(3)} ms`;
+  return `${sign}${Math.round(a * 1e6)} µs`;
+}

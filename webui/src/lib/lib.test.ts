@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { formatClock, formatDuration, formatTime, formatValue } from './format';
+import { formatClock, formatDuration, formatOffset, formatRelative, formatTime, formatValue } from './format';
 import { paginate, search } from './paginate';
 import {
+  checkCidr,
+  checkDnsName,
+  checkDnsValue,
+  checkHostLabel,
+  checkMac,
+  checkNtpServer,
+  checkOptionalIPv4,
+  inSubnet,
   checkDomain,
   checkIpRange,
   checkName,
@@ -92,5 +100,70 @@ describe('format', () => {
     expect(formatValue(null)).toBe('—');
     expect(formatValue('')).toBe('""');
     expect(formatValue({ a: 1 })).toBe('{"a":1}');
+  });
+});
+
+describe('validate: DNS records, DHCP and NTP', () => {
+  it('record names, by type', () => {
+    for (const ok of ['@', 'www', 'a.b', '_dmarc', 'x-1']) expect(checkDnsName(ok, 'A')).toBeNull();
+    for (const bad of ['', 'WWW', '-a', 'a-', 'a..b', 'a.', `${'a'.repeat(64)}`]) expect(checkDnsName(bad, 'A')).not.toBeNull();
+    expect(checkDnsName('_sip._tcp', 'SRV')).toBeNull();
+    expect(checkDnsName('_sip._tcp.office', 'SRV')).toBeNull();
+    expect(checkDnsName('sip', 'SRV')).toMatch(/_service\._proto/);
+    expect(checkDnsName('@', 'CNAME')).toMatch(/CNAME/);
+  });
+  it('record values, by type', () => {
+    expect(checkDnsValue('192.0.2.7', 'A')).toBeNull();
+    expect(checkDnsValue('192.0.2.256', 'A')).not.toBeNull();
+    expect(checkDnsValue('2001:db8::7', 'AAAA')).toBeNull();
+    expect(checkDnsValue('192.0.2.7', 'AAAA')).not.toBeNull();
+    expect(checkDnsValue('www', 'CNAME')).toBeNull();
+    expect(checkDnsValue('host.example.org.', 'MX')).toBeNull();
+    expect(checkDnsValue('192.0.2.7', 'CNAME')).toMatch(/not an address/);
+    expect(checkDnsValue('a b', 'SRV')).not.toBeNull();
+    expect(checkDnsValue('v=spf1 -all "quoted" \\', 'TXT')).toBeNull();
+    expect(checkDnsValue('line\nbreak', 'TXT')).toMatch(/control/);
+    expect(checkDnsValue('é'.repeat(513), 'TXT')).toMatch(/1024/);
+    expect(checkDnsValue('', 'TXT')).toBe('Required.');
+  });
+  it('MACs, host labels, optional addresses', () => {
+    expect(checkMac('52:54:00:AB:cd:ef')).toBeNull();
+    for (const bad of ['', '52-54-00-ab-cd-ef', '52:54:00:ab:cd', '52:54:00:ab:cd:eg']) expect(checkMac(bad)).not.toBeNull();
+    expect(checkHostLabel('')).toBeNull();
+    expect(checkHostLabel('printer-2')).toBeNull();
+    for (const bad of ['a.b', 'A', '-a', 'a_b']) expect(checkHostLabel(bad)).not.toBeNull();
+    expect(checkOptionalIPv4('')).toBeNull();
+    expect(checkOptionalIPv4('1.2.3')).not.toBeNull();
+  });
+  it('subnets: hosts only, not the network or broadcast address', () => {
+    expect(inSubnet('192.168.1.100', '192.168.1.2/24')).toBe(true);
+    expect(inSubnet('192.168.1.0', '192.168.1.2/24')).toBe(false);
+    expect(inSubnet('192.168.1.255', '192.168.1.2/24')).toBe(false);
+    expect(inSubnet('192.168.2.1', '192.168.1.2/24')).toBe(false);
+    expect(inSubnet('10.9.200.1', '10.9.0.1/16')).toBe(true);
+  });
+  it('NTP servers and allowed networks', () => {
+    for (const ok of ['pool.ntp.org', '192.0.2.1', 'time']) expect(checkNtpServer(ok)).toBeNull();
+    for (const bad of ['', 'a b', 'ntp.', 'http://x', 'Time.Example']) expect(checkNtpServer(bad)).not.toBeNull();
+    expect(checkCidr('192.168.1.0/24')).toBeNull();
+    expect(checkCidr('0.0.0.0/0')).toBeNull();
+    expect(checkCidr('192.168.1.1/24')).toMatch(/Host bits/);
+    for (const bad of ['', '192.168.1.0', '192.168.1.0/33', 'x/8']) expect(checkCidr(bad)).not.toBeNull();
+  });
+});
+
+describe('format: relative times and clock offsets', () => {
+  it('relative to now', () => {
+    const now = Date.parse('2026-11-29T06:00:00Z');
+    expect(formatRelative('2026-11-29T07:02:05Z', now)).toBe('in 1h 2m 5s');
+    expect(formatRelative('2026-11-29T05:59:30Z', now)).toBe('30s ago');
+    expect(formatRelative('2026-11-29T06:00:00Z', now)).toBe('now');
+    expect(formatRelative(null, now)).toBe('never');
+  });
+  it('offsets in the unit that reads best', () => {
+    expect(formatOffset(0.00125)).toBe('+1.250 ms');
+    expect(formatOffset(-0.000042)).toBe('-42 µs');
+    expect(formatOffset(2.5)).toBe('+2.500 s');
+    expect(formatOffset(0)).toBe('±0 s');
   });
 });

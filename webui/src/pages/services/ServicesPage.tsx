@@ -79,7 +79,8 @@ export function ServicesPage() {
                       <Button
                         variant="primary"
                         onClick={() => restart.mutate(s.name)}
-                        disabled={restart.isPending && restart.variables === s.name}
+                        disabled={s.state === 'disabled' || (restart.isPending && restart.variables === s.name)}
+                        title={s.state === 'disabled' ? 'Turned off in the configuration' : undefined}
                         aria-label={`Restart ${s.name}`}
                       >
                         {restart.isPending && restart.variables === s.name ? 'Restarting…' : 'Restart'}
