@@ -333,7 +333,7 @@ class Cell:
                 last = json.loads(r.read())
                 c.close()
                 svcs = last.get("services") or {}
-                if svcs and all(v == "ready" for v in svcs.values()):
+                if svcs and all(v in ("ready", "disabled") for v in svcs.values()):
                     elapsed = time.monotonic() - t0
                     break
             except (OSError, ValueError, http.client.HTTPException):
@@ -715,6 +715,8 @@ def run(args, ns, state):
     stub.start()
     # The cell's only forwarder is the stub, inside the namespace.
     cell.set_config("dns.forwarders", [f"{STUB_HOST}@{stub.port}"])
+    cell.set_config("ntp.servers", [])  # no public pool, even from a namespace without a route
+    cell.set_config("ntp.local_stratum", 8)
     zone = f"{cell.config('cell_name')}.{cell.config('domain')}"
     cell_port = cell.config("ports.dns")
     cell.seed(1, args.records)
@@ -809,13 +811,17 @@ def main():
     ap.add_argument("--work", required=True, help="a directory for the cell and the plain unbound")
     ap.add_argument("--netns", required=True, help="the network namespace to create (must not exist)")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--records", type=int, help="the zone's size for the rate and latency parts")
+    ap.add_argument("--big", type=int, help="the zone's size for the RSS part")
     args = ap.parse_args()
+    records, big = args.records, args.big
     if args.quick:
         args.records, args.duration, args.rounds, args.warmup = 1000, 1, 1, 0
         args.samples, args.burst, args.big, args.big_updates = 10, 100, 10000, 3
     else:
         args.records, args.duration, args.rounds, args.warmup = 10000, 3, 5, 1
         args.samples, args.burst, args.big, args.big_updates = 50, 1000, 100000, 10
+    args.records, args.big = records or args.records, big or args.big
     args.big_timeout = 300.0
     if os.geteuid() != 0:
         log("dns: needs root (it creates a network namespace)")

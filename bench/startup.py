@@ -3,7 +3,8 @@
 
 Starts `picd --dir CELL` RUNS times. Each time, from the launch (monotonic
 clock) it polls GET /health on CELL/run/control.sock every INTERVAL seconds
-until the answer lists at least one service and every one is "ready". Then
+until the answer lists at least one service and every one is "ready" (or
+"disabled", as DHCP is by default). Then
 it sends picd SIGTERM, waits for picd to exit (status 0) and for each of
 the children picd reported in GET /api/services/status to be gone, before
 the next start. stdlib only. Prints one JSON line:
@@ -119,7 +120,7 @@ class Bench:
                 h = get_json(control, "/health")
                 last = h
                 svcs = h.get("services") or {}
-                if svcs and all(v == "ready" for v in svcs.values()):
+                if svcs and all(v in ("ready", "disabled") for v in svcs.values()):
                     elapsed = time.monotonic() - t0
                     break
             except (OSError, ValueError, http.client.HTTPException):

@@ -24,25 +24,6 @@
  * runaway render cannot take picd's memory. */
 #define MANAGED_FILE_MAX ((size_t)64 << 20)
 
-static int read_file(const char *path, struct buf *out) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        char chunk[8192];
-        for (;;) {
-                ssize_t n = read(fd, chunk, sizeof chunk);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        return 0;
-                int r = buf_append(out, chunk, (size_t)n);
-                if (r < 0)
-                        return r;
-        }
-}
-
 static int write_all(int fd, const char *data, size_t len) {
         while (len) {
                 ssize_t n = write(fd, data, len);
@@ -92,6 +73,7 @@ struct file_change {
         struct buf new_text;
         bool existed;
         bool written;
+        bool applied_live; /* the running daemon already has it */
 };
 
 static void file_change_release(struct file_change *c) {
@@ -101,8 +83,10 @@ static void file_change_release(struct file_change *c) {
 }
 
 /* One managed file: render, compare, check, write. Returns 1 when it was
- * (re)written, 0 when unchanged. */
-static int reconcile_file(const struct service_adapter *a, const struct service_env *env,
+ * (re)written, 0 when unchanged. With the daemon running, an adapter that
+ * can apply the change live does so first, its own parser being the
+ * checker; the file follows. */
+static int reconcile_file(const struct service_adapter *a, const struct service_env *env, bool running,
                           const struct managed_file *mf, struct file_change *c, char **ret_error) {
         buf_init(&c->new_text, MANAGED_FILE_MAX);
         buf_init(&c->old_text, MANAGED_FILE_MAX);
@@ -113,16 +97,29 @@ static int reconcile_file(const struct service_adapter *a, const struct service_
                 c->path = NULL;
                 return -ENOMEM;
         }
-        r = read_file(c->path, &c->old_text);
+        r = buf_read_file(&c->old_text, c->path);
         c->existed = r == 0;
         if (c->existed && c->old_text.len == c->new_text.len &&
             memcmp(buf_str(&c->old_text), buf_str(&c->new_text), c->new_text.len) == 0)
                 return 0;
 
+        struct changed_file candidate = {
+                .name = mf->name,
+                .path = c->path,
+                .old_text = c->existed ? buf_str(&c->old_text) : NULL,
+                .new_text = buf_str(&c->new_text),
+        };
+        if (running && c->existed && a->apply_live) {
+                r = a->apply_live(env, &candidate, ret_error);
+                if (r < 0)
+                        return r; /* refused, and the daemon left as it was */
+                c->applied_live = r == 0;
+        }
         _cleanup_free_ char *temp = NULL;
         if ((r = write_temp(env->config_dir, mf->name, &c->new_text, &temp)) < 0)
                 return r;
-        if (a->check && (r = a->check(env, mf->name, temp, ret_error)) < 0) {
+        candidate.path = temp;
+        if (!c->applied_live && a->check && (r = a->check(env, &candidate, ret_error)) < 0) {
                 unlink(temp);
                 return r;
         }
@@ -176,19 +173,23 @@ int reconcile_service(const struct service_adapter *a, const struct service_env 
                 return -E2BIG;
         struct file_change changes[MANAGED_FILES_MAX] = {0};
         struct changed_file changed[MANAGED_FILES_MAX];
-        unsigned n_changed = 0;
+        unsigned n_changed = 0, live = 0;
         _cleanup_free_ char *error = NULL;
         int r = 0;
         for (unsigned i = 0; i < a->n_files && r >= 0; i++) {
-                r = reconcile_file(a, env, &a->files[i], &changes[i], &error);
-                if (r > 0) {
-                        counts->writes++;
+                r = reconcile_file(a, env, running, &a->files[i], &changes[i], &error);
+                if (r > 0 && changes[i].applied_live)
+                        live++;
+                if (r > 0 && !changes[i].applied_live) {
                         changed[n_changed++] = (struct changed_file){
                                 .name = a->files[i].name,
                                 .path = changes[i].path,
                                 .old_text = changes[i].existed ? buf_str(&changes[i].old_text) : NULL,
                                 .new_text = buf_str(&changes[i].new_text),
                         };
+                }
+                if (r > 0) {
+                        counts->writes++;
                         json_array_append_new(files, json_pack("{s:s, s:s, s:s}", "path", changes[i].path, "service",
                                                                a->name, "action", "written"));
                 }
@@ -211,6 +212,10 @@ int reconcile_service(const struct service_adapter *a, const struct service_env 
                 counts->writes += (unsigned)removed;
 
         const char *action = "none";
+        if (live > 0) {
+                action = "reload";
+                counts->reloads++;
+        }
         if (n_changed > 0 && running) {
                 if (a->reload) {
                         action = "reload";

@@ -68,6 +68,7 @@ struct runtime {
 
         sd_event_source *reconcile_soon;
         sd_event_source *leases_watch, *leases_settle;
+        sd_event_source *trim_later;
         uint64_t writes, reloads;
 };
 
@@ -378,6 +379,7 @@ struct runtime *runtime_free(struct runtime *rt) {
         sd_event_source_disable_unref(rt->reconcile_soon);
         sd_event_source_disable_unref(rt->leases_watch);
         sd_event_source_disable_unref(rt->leases_settle);
+        sd_event_source_disable_unref(rt->trim_later);
         supervisor_free(rt->supervisor);
         for (unsigned i = 0; i < rt->n_services; i++) {
                 free(rt->services[i].env.config_dir);
@@ -406,6 +408,34 @@ struct runtime *runtime_free(struct runtime *rt) {
         sd_event_unref(rt->event);
         free(rt);
         return NULL;
+}
+
+/* A reconcile renders whole files in memory (a large zone is megabytes):
+ * once changes stop coming, hand the freed heap back rather than keep it.
+ * Not after each one: a burst of changes would fault the same pages in
+ * again every time. */
+#define TRIM_AFTER_USEC (1000ULL * 1000)
+
+static int on_trim(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void)s;
+        (void)usec;
+        (void)userdata;
+        malloc_trim(0);
+        return 0;
+}
+
+static void schedule_trim(struct runtime *rt) {
+        uint64_t now;
+        if (sd_event_now(rt->event, CLOCK_MONOTONIC, &now) < 0)
+                return;
+        if (!rt->trim_later) {
+                if (sd_event_add_time(rt->event, &rt->trim_later, CLOCK_MONOTONIC, now + TRIM_AFTER_USEC, 100 * 1000,
+                                      on_trim, rt) < 0)
+                        malloc_trim(0);
+                return;
+        }
+        sd_event_source_set_time(rt->trim_later, now + TRIM_AFTER_USEC);
+        sd_event_source_set_enabled(rt->trim_later, SD_EVENT_ONESHOT);
 }
 
 int runtime_reconcile(struct runtime *rt, json_t **ret_outcome) {
@@ -446,9 +476,7 @@ int runtime_reconcile(struct runtime *rt, json_t **ret_outcome) {
                 *ret_outcome = outcome;
         else
                 json_decref(outcome);
-        /* A reconcile renders whole files in memory (a large zone is
-         * megabytes): hand the freed heap back rather than keep it. */
-        malloc_trim(0);
+        schedule_trim(rt);
         return 0;
 }
 

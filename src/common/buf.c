@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 void buf_init(struct buf *b, size_t limit) {
         *b = (struct buf){.limit = limit};
@@ -86,4 +88,25 @@ char *buf_steal(struct buf *b) {
         b->data = NULL;
         b->len = b->cap = 0;
         return s;
+}
+
+int buf_read_file(struct buf *b, const char *path) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        char chunk[65536];
+        int r = 0;
+        for (;;) {
+                ssize_t n = read(fd, chunk, sizeof chunk);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        break;
+                }
+                if (n == 0 || (r = buf_append(b, chunk, (size_t)n)) < 0)
+                        break;
+        }
+        close(fd);
+        return r;
 }

@@ -30,6 +30,10 @@ int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 
+/* Appends the whole file at path (up to the buffer's limit: -ENOBUFS
+ * past it). */
+int buf_read_file(struct buf *b, const char *path);
+
 /* Takes the string out of the buffer; the caller frees it. Never NULL on
  * success (an empty buffer gives ""). */
 char *buf_steal(struct buf *b);

@@ -82,7 +82,8 @@ static int caddy_build_command(const struct service_env *env, char ***ret_argv, 
         return 0;
 }
 
-static int caddy_check(const struct service_env *env, const char *name, const char *path, char **ret_message) {
+static int caddy_check(const struct service_env *env, const struct changed_file *candidate, char **ret_message) {
+        const char *name = candidate->name, *path = candidate->path;
         (void)name;
         char *argv[] = {(char *)caddy_binary(), "validate", "--config", (char *)path, "--adapter", "", NULL};
         char **envp = caddy_env(env);

@@ -76,7 +76,8 @@ static int chrony_build_command(const struct service_env *env, char ***ret_argv,
 
 /* chronyd -p parses the config, prints it and exits; a bad directive
  * fails it. */
-static int chrony_check(const struct service_env *env, const char *name, const char *path, char **ret_message) {
+static int chrony_check(const struct service_env *env, const struct changed_file *candidate, char **ret_message) {
+        const char *name = candidate->name, *path = candidate->path;
         (void)env;
         (void)name;
         char *argv[] = {CHRONYD_BINARY, "-p", "-f", (char *)path, NULL};

@@ -79,7 +79,8 @@ static int wrap_hosts(const char *path, FILE *out) {
         return ferror(in) ? -EIO : 0;
 }
 
-static int dnsmasq_check(const struct service_env *env, const char *name, const char *path, char **ret_message) {
+static int dnsmasq_check(const struct service_env *env, const struct changed_file *candidate, char **ret_message) {
+        const char *name = candidate->name, *path = candidate->path;
         _cleanup_free_ char *arg = NULL, *wrapper = NULL;
         int r;
         if (streq(name, DNSMASQ_CONF)) {

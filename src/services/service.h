@@ -49,10 +49,19 @@ struct service_adapter {
         /* Creates its directories with the right owners. */
         int (*prepare)(const struct service_env *env);
         int (*build_command)(const struct service_env *env, char ***ret_argv, char ***ret_envp);
-        /* The daemon's own checker on a candidate for the managed file
-         * `name`, written at `path`; NULL: none. On rejection returns
-         * -EINVAL and the checker's words. */
-        int (*check)(const struct service_env *env, const char *name, const char *path, char **ret_message);
+        /* The daemon's own checker on a candidate for a managed file:
+         * candidate->path is where it is written (not yet in place),
+         * old_text what the file holds now (NULL: none), new_text the
+         * candidate. NULL: no checker. On rejection returns -EINVAL and
+         * the checker's words. */
+        int (*check)(const struct service_env *env, const struct changed_file *candidate, char **ret_message);
+        /* Applies one changed file to the running daemon before it is
+         * written, the daemon's own parser being its checker (a zone's
+         * records through unbound-control): 0 applied (no check, no
+         * reload for it); -EINVAL refused, with the daemon left as it was
+         * and the daemon's words; 1 not this way (check, write, reload).
+         * NULL: never. */
+        int (*apply_live)(const struct service_env *env, const struct changed_file *c, char **ret_message);
         /* The cheapest live application of the changed files; NULL:
          * restart. Returns 1 when only a restart will do. */
         int (*reload)(const struct service_env *env, const struct changed_file *changed, unsigned n_changed,
