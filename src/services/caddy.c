@@ -12,7 +12,6 @@
 
 #include "common/buf.h"
 #include "common/cleanup.h"
-#include "common/exec.h"
 #include "common/unixhttp.h"
 #include "services/service.h"
 
@@ -83,30 +82,15 @@ static int caddy_build_command(const struct service_env *env, char ***ret_argv, 
 }
 
 static int caddy_check(const struct service_env *env, const struct changed_file *candidate, char **ret_message) {
-        const char *name = candidate->name, *path = candidate->path;
-        (void)name;
+        const char *path = candidate->path;
         char *argv[] = {(char *)caddy_binary(), "validate", "--config", (char *)path, "--adapter", "", NULL};
         char **envp = caddy_env(env);
         if (!envp)
                 return -ENOMEM;
-        struct exec_result res;
-        int r = exec_run(argv, envp, CADDY_VALIDATE_TIMEOUT_MS, &res);
-        strv_free(envp);
-        if (r < 0)
-                return r;
-        if (res.exit_code == 0 && !res.timed_out) {
-                exec_result_release(&res);
-                return 0;
-        }
         /* Caddy prints JSON log lines first; the verdict is the last line. */
-        char *out = res.output;
-        size_t len = strlen(out);
-        while (len && out[len - 1] == '\n')
-                out[--len] = 0;
-        char *last = strrchr(out, '\n');
-        *ret_message = strdup(res.timed_out ? "caddy validate timed out" : last ? last + 1 : out);
-        exec_result_release(&res);
-        return -EINVAL;
+        int r = service_run_checker(argv, envp, CADDY_VALIDATE_TIMEOUT_MS, true, ret_message);
+        strv_free(envp);
+        return r;
 }
 
 /* Caddy has one managed file: the whole new config goes to POST /load. */

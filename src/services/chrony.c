@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/exec.h"
 #include "services/service.h"
 
 #define CHRONY_CONF "chrony.conf"
@@ -77,24 +76,10 @@ static int chrony_build_command(const struct service_env *env, char ***ret_argv,
 /* chronyd -p parses the config, prints it and exits; a bad directive
  * fails it. */
 static int chrony_check(const struct service_env *env, const struct changed_file *candidate, char **ret_message) {
-        const char *name = candidate->name, *path = candidate->path;
+        const char *path = candidate->path;
         (void)env;
-        (void)name;
         char *argv[] = {CHRONYD_BINARY, "-p", "-f", (char *)path, NULL};
-        struct exec_result res;
-        int r = exec_run(argv, NULL, CHECK_TIMEOUT_MS, &res);
-        if (r < 0)
-                return r;
-        if (res.exit_code == 0 && !res.timed_out) {
-                exec_result_release(&res);
-                return 0;
-        }
-        size_t len = strlen(res.output);
-        while (len && res.output[len - 1] == '\n')
-                res.output[--len] = 0;
-        *ret_message = strdup(res.timed_out ? "chronyd -p timed out" : res.output);
-        exec_result_release(&res);
-        return -EINVAL;
+        return service_run_checker(argv, NULL, CHECK_TIMEOUT_MS, false, ret_message);
 }
 
 /* Ready once its command socket exists (chronyd opens it after reading

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "common/exec.h"
 #include "services/service.h"
 
 #define DNSMASQ_CONF "dnsmasq.conf"
@@ -105,22 +104,10 @@ static int dnsmasq_check(const struct service_env *env, const struct changed_fil
                 }
         }
         char *argv[] = {DNSMASQ_BINARY, "--test", arg, NULL};
-        struct exec_result res;
-        r = exec_run(argv, NULL, CHECK_TIMEOUT_MS, &res);
+        r = service_run_checker(argv, NULL, CHECK_TIMEOUT_MS, false, ret_message);
         if (wrapper)
                 unlink(wrapper);
-        if (r < 0)
-                return r;
-        if (res.exit_code == 0 && !res.timed_out) {
-                exec_result_release(&res);
-                return 0;
-        }
-        size_t len = strlen(res.output);
-        while (len && res.output[len - 1] == '\n')
-                res.output[--len] = 0;
-        *ret_message = strdup(res.timed_out ? "dnsmasq --test timed out" : res.output);
-        exec_result_release(&res);
-        return -EINVAL;
+        return r;
 }
 
 static int dnsmasq_reload(const struct service_env *env, const struct changed_file *changed, unsigned n_changed,

@@ -92,6 +92,12 @@ const char *service_own_user(void);
 /* 0 when the command (absolute argv[0]) exits 0 within timeout_ms, as
  * `unbound-control status` or `chronyc tracking` would. */
 int probe_command(char *const argv[], unsigned timeout_ms);
+/* Runs a daemon's checker (absolute argv[0]; envp NULL: a minimal one):
+ * 0 when it exits 0 within timeout_ms, else -EINVAL with its words in
+ * *ret_message (the last line only with last_line_only, for checkers that
+ * log first), or a negative errno when it could not be run. */
+int service_run_checker(char *const argv[], char *const envp[], unsigned timeout_ms, bool last_line_only,
+                        char **ret_message);
 /* mkdir -p of one level with mode, then chown to user (NULL: leave). */
 int service_make_dir(const char *path, mode_t mode, const char *user);
 /* When a daemon runs as its own user, its config directory becomes

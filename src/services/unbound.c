@@ -15,7 +15,6 @@
 
 #include "common/buf.h"
 #include "common/cleanup.h"
-#include "common/exec.h"
 #include "services/service.h"
 #include "services/unbound_control.h"
 #include "services/zone_diff.h"
@@ -62,20 +61,7 @@ static int unbound_build_command(const struct service_env *env, char ***ret_argv
 
 static int run_checkconf(const char *config, char **ret_message) {
         char *argv[] = {UNBOUND_CHECKCONF, (char *)config, NULL};
-        struct exec_result res;
-        int r = exec_run(argv, NULL, CHECK_TIMEOUT_MS, &res);
-        if (r < 0)
-                return r;
-        if (res.exit_code == 0 && !res.timed_out) {
-                exec_result_release(&res);
-                return 0;
-        }
-        size_t len = strlen(res.output);
-        while (len && res.output[len - 1] == '\n')
-                res.output[--len] = 0;
-        *ret_message = strdup(res.timed_out ? "unbound-checkconf timed out" : res.output);
-        exec_result_release(&res);
-        return -EINVAL;
+        return service_run_checker(argv, NULL, CHECK_TIMEOUT_MS, false, ret_message);
 }
 
 /* Writes a config of only `body` (server options) and checks it. */

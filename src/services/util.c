@@ -85,6 +85,30 @@ const char *service_own_user(void) {
         return pw ? pw->pw_name : "root";
 }
 
+int service_run_checker(char *const argv[], char *const envp[], unsigned timeout_ms, bool last_line_only,
+                        char **ret_message) {
+        struct exec_result res;
+        int r = exec_run(argv, envp, timeout_ms, &res);
+        if (r < 0)
+                return r;
+        if (res.exit_code == 0 && !res.timed_out) {
+                exec_result_release(&res);
+                return 0;
+        }
+        char *out = res.output;
+        size_t len = strlen(out);
+        while (len && out[len - 1] == '\n')
+                out[--len] = 0;
+        char *last = last_line_only ? strrchr(out, '\n') : NULL;
+        const char *base = strrchr(argv[0], '/') + 1;
+        if (res.timed_out)
+                r = asprintf(ret_message, "%s timed out", base) < 0 ? -ENOMEM : 0;
+        else
+                *ret_message = strdup(last ? last + 1 : out);
+        exec_result_release(&res);
+        return r < 0 ? r : -EINVAL;
+}
+
 int probe_command(char *const argv[], unsigned timeout_ms) {
         struct exec_result res;
         int r = exec_run(argv, NULL, timeout_ms, &res);

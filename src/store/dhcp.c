@@ -197,15 +197,7 @@ static int write_row(struct store *s, const char *sql, const struct dhcp_reserva
 }
 
 static int count_reservations(struct store *s, int64_t *ret) {
-        sqlite3_stmt *stmt;
-        int r = store_prepare(s, "SELECT COUNT(*) FROM dhcp_reservations", &stmt);
-        if (r < 0)
-                return r;
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
-                *ret = sqlite3_column_int64(stmt, 0);
-        sqlite3_reset(stmt);
-        return rc == SQLITE_ROW ? 0 : store_errno(rc);
+        return store_query_int64(s, "SELECT COUNT(*) FROM dhcp_reservations", ret);
 }
 
 int dhcp_reservations_create(struct txn *t, const struct dhcp_reservation *res, struct dhcp_error *err) {

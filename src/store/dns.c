@@ -569,15 +569,7 @@ static int record_change(struct txn *t, int64_t id, const struct dns_record *bef
 }
 
 static int count_records(struct store *s, int64_t *ret) {
-        sqlite3_stmt *stmt;
-        int r = store_prepare(s, "SELECT COUNT(*) FROM dns_records", &stmt);
-        if (r < 0)
-                return r;
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
-                *ret = sqlite3_column_int64(stmt, 0);
-        sqlite3_reset(stmt);
-        return rc == SQLITE_ROW ? 0 : store_errno(rc);
+        return store_query_int64(s, "SELECT COUNT(*) FROM dns_records", ret);
 }
 
 int dns_records_create(struct txn *t, struct dns_record *rec, struct dns_error *err) {

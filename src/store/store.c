@@ -276,3 +276,15 @@ void txn_abort(struct txn *t) {
         json_decref(t->changes);
         t->changes = NULL;
 }
+
+int store_query_int64(struct store *s, const char *sql, int64_t *ret) {
+        sqlite3_stmt *stmt;
+        int r = store_prepare(s, sql, &stmt);
+        if (r < 0)
+                return r;
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW)
+                *ret = sqlite3_column_int64(stmt, 0);
+        sqlite3_reset(stmt);
+        return rc == SQLITE_ROW ? 0 : store_errno(rc);
+}

@@ -59,3 +59,5 @@ void txn_abort(struct txn *t);
 
 /* Run-of-the-mill helpers for single statements. */
 int store_exec(struct store *s, const char *sql);
+/* The one integer a query without parameters answers (SELECT COUNT(*) ...). */
+int store_query_int64(struct store *s, const char *sql, int64_t *ret);

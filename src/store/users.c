@@ -67,15 +67,7 @@ int users_list(struct store *s, json_t **ret) {
 }
 
 int users_count_admins(struct store *s, int64_t *ret) {
-        sqlite3_stmt *stmt;
-        int r = store_prepare(s, "SELECT COUNT(*) FROM users WHERE role = 'admin'", &stmt);
-        if (r < 0)
-                return r;
-        int rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW)
-                *ret = sqlite3_column_int64(stmt, 0);
-        sqlite3_reset(stmt);
-        return rc == SQLITE_ROW ? 0 : store_errno(rc);
+        return store_query_int64(s, "SELECT COUNT(*) FROM users WHERE role = 'admin'", ret);
 }
 
 int users_create(struct txn *t, const char *username, const char *role, const char *password_hash) {
