@@ -43,6 +43,29 @@ struct peer_name_view {
         const char *ip;
 };
 
+/* A WireGuard peer as the renderers of the VPN see it (validated). */
+struct wg_peer_view {
+        const char *name;               /* a DNS label */
+        const char *ip;                 /* its address in the VPN subnet */
+        const char *public_key;         /* base64, 44 characters */
+        const char *preshared_key_file; /* absolute path of a 0600 file, or "" */
+        const char *const *services;    /* the cell's services it may reach ("dns", "calendar"...) */
+        unsigned n_services;
+        bool full_tunnel;               /* all its traffic through the cell (NATed out of the uplink) */
+        bool enabled;                   /* false: no WireGuard entry, no access */
+        unsigned keepalive;             /* seconds, 0: off */
+};
+
+/* One peer's own wg-quick config, as its owner downloads it. */
+struct wg_client_view {
+        const char *name;
+        const char *ip;
+        const char *private_key;   /* base64, or NULL when the client supplied its public key */
+        const char *preshared_key; /* base64, or NULL */
+        bool full_tunnel;
+        unsigned keepalive;
+};
+
 struct service_ip_view {
         const char *service; /* "dns", "calendar"... */
         const char *ip;
@@ -115,6 +138,18 @@ struct cell_state {
         const char *chrony_socket;         /* DIR/run/chrony/chronyd.sock: chronyc's */
         const char *chrony_pid_file;       /* DIR/run/chrony/chronyd.pid */
         const char *chrony_drift_file;     /* DIR/data/chrony/drift */
+
+        /* The VPN (WireGuard). */
+        const char *wg_interface;          /* "pic0" */
+        uint16_t port_wireguard;
+        const char *wg_private_key_file;   /* DIR/secrets/wireguard.key, 0600 */
+        const char *wg_public_key;         /* the cell's, base64 */
+        const char *vpn_address;           /* the cell's, "10.0.0.1/24" */
+        const char *ip_range;              /* the services' subnet, "172.20.0.0/24" */
+        const char *uplink;                /* full-tunnel peers are NATed out of it; "" none */
+        bool peer_to_peer;                 /* peers may reach each other */
+        const struct wg_peer_view *wg_peers; /* sorted by name */
+        unsigned n_wg_peers;
 };
 
 /* Caddy's JSON config (caddy run --config FILE, and POST /load). */
@@ -134,3 +169,18 @@ int render_dnsmasq_reservations(const struct cell_state *st, struct buf *out);
 
 /* chrony.conf. */
 int render_chrony_conf(const struct cell_state *st, struct buf *out);
+
+/* The cell's side of WireGuard in `wg setconf` form (the private key comes
+ * from its file, so the rendered text holds no secret): used at start and
+ * on repair (wg syncconf); single peers change with `wg set`. */
+int render_wg_setconf(const struct cell_state *st, struct buf *out);
+/* A peer's wg-quick config. */
+int render_wg_client_config(const struct cell_state *st, const struct wg_client_view *c, struct buf *out);
+/* The nftables ruleset, table inet pic, loaded whole with `nft -f` at
+ * start; single peers change by set element (render_nft_peer_elements). */
+int render_nftables(const struct cell_state *st, struct buf *out);
+/* An `nft -f` transaction that changes one peer's access from `before`
+ * to `after` (either may be NULL: a peer added or removed), by element
+ * only: no flush, no moment without filtering. */
+int render_nft_peer_elements(const struct cell_state *st, const struct wg_peer_view *before,
+                             const struct wg_peer_view *after, struct buf *out);
