@@ -48,7 +48,7 @@ struct wg_peer_view {
         const char *name;               /* a DNS label */
         const char *ip;                 /* its address in the VPN subnet */
         const char *public_key;         /* base64, 44 characters */
-        const char *preshared_key_file; /* absolute path of a 0600 file, or "" */
+        const char *preshared_key;      /* base64, or "" */
         const char *const *services;    /* the cell's services it may reach ("dns", "calendar"...) */
         unsigned n_services;
         bool full_tunnel;               /* all its traffic through the cell (NATed out of the uplink) */
@@ -142,7 +142,7 @@ struct cell_state {
         /* The VPN (WireGuard). */
         const char *wg_interface;          /* "pic0" */
         uint16_t port_wireguard;
-        const char *wg_private_key_file;   /* DIR/secrets/wireguard.key, 0600 */
+        const char *wg_private_key;        /* the cell's, base64 (from DIR/secrets/wireguard.key, 0600) */
         const char *wg_public_key;         /* the cell's, base64 */
         const char *vpn_address;           /* the cell's, "10.0.0.1/24" */
         const char *ip_range;              /* the services' subnet, "172.20.0.0/24" */
@@ -170,9 +170,10 @@ int render_dnsmasq_reservations(const struct cell_state *st, struct buf *out);
 /* chrony.conf. */
 int render_chrony_conf(const struct cell_state *st, struct buf *out);
 
-/* The cell's side of WireGuard in `wg setconf` form (the private key comes
- * from its file, so the rendered text holds no secret): used at start and
- * on repair (wg syncconf); single peers change with `wg set`. */
+/* The cell's side of WireGuard in `wg setconf` form, used at start and on
+ * repair (wg syncconf); single peers change with `wg set`. The text holds
+ * the private and preshared keys: it is only ever written to a 0600 file
+ * under DIR/secrets. */
 int render_wg_setconf(const struct cell_state *st, struct buf *out);
 /* A peer's wg-quick config. */
 int render_wg_client_config(const struct cell_state *st, const struct wg_client_view *c, struct buf *out);
