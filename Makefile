@@ -16,11 +16,11 @@ PY         := /usr/bin/python3
 FUZZ_SECONDS ?= 15
 
 BUILD_PKGS := gcc meson ninja-build pkg-config python3 libmicrohttpd-dev libjansson-dev \
-              libsqlite3-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev
+              libsqlite3-dev libsodium-dev libsystemd-dev libcurl4-openssl-dev libqrencode-dev
 # The daemons picd supervises.
-RUN_PKGS   := $(BUILD_PKGS) caddy unbound dnsmasq-base chrony
+RUN_PKGS   := $(BUILD_PKGS) caddy unbound dnsmasq-base chrony wireguard-tools wireguard-go nftables
 TEST_PKGS  := $(RUN_PKGS) libcmocka-dev python3-pytest python3-jsonschema python3-yaml \
-              sqlite3 curl clang-14 libclang-rt-14-dev chromium dnsutils busybox
+              sqlite3 curl clang-14 libclang-rt-14-dev chromium dnsutils busybox zbar-tools iputils-ping
 BENCH_PKGS := $(RUN_PKGS) sqlite3 curl wrk dnsperf dnsutils
 COV_PKGS   := $(TEST_PKGS) gcovr
 

@@ -19,6 +19,8 @@ static const char *type_name(enum field_type t) {
                 return "an object";
         case FIELD_STRING_ARRAY:
                 return "an array of strings";
+        case FIELD_STRING_OR_NULL:
+                return "a string or null";
         }
         return "?";
 }
@@ -35,6 +37,8 @@ static bool type_matches(enum field_type t, json_t *v) {
                 return json_is_object(v);
         case FIELD_STRING_ARRAY:
                 return json_is_array(v);
+        case FIELD_STRING_OR_NULL:
+                return json_is_string(v) || json_is_null(v);
         }
         return false;
 }
@@ -147,7 +151,7 @@ static int validate_object(json_t *obj, const struct body_policy *policy, const 
                                 return r;
                         continue;
                 }
-                const char *msg = f->check ? f->check(v) : NULL;
+                const char *msg = f->check && !json_is_null(v) ? f->check(v) : NULL;
                 if (msg)
                         return fail(err, prefix, key, msg);
         }

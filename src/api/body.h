@@ -11,7 +11,8 @@
 #define BODY_MAX_BYTES ((size_t)1 << 20)
 #define BODY_MAX_DEPTH 4
 
-enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN, FIELD_OBJECT, FIELD_STRING_ARRAY };
+/* FIELD_STRING_OR_NULL: a string, or null to clear the field. */
+enum field_type { FIELD_STRING, FIELD_INTEGER, FIELD_BOOLEAN, FIELD_OBJECT, FIELD_STRING_ARRAY, FIELD_STRING_OR_NULL };
 
 struct body_policy;
 

@@ -57,6 +57,16 @@ int dhcp_reservations_update_handler(struct request *req, struct response *resp)
 int dhcp_reservations_delete_handler(struct request *req, struct response *resp);
 int dhcp_leases_handler(struct request *req, struct response *resp);
 
+/* peers.c */
+extern const struct body_policy peer_create_body;
+extern const struct body_policy peer_update_body;
+int peers_list_handler(struct request *req, struct response *resp);
+int peers_create_handler(struct request *req, struct response *resp);
+int peers_get_handler(struct request *req, struct response *resp);
+int peers_update_handler(struct request *req, struct response *resp);
+int peers_delete_handler(struct request *req, struct response *resp);
+int peers_config_handler(struct request *req, struct response *resp);
+
 /* ntp.c */
 int ntp_status_handler(struct request *req, struct response *resp);
 

@@ -25,8 +25,22 @@ int api_reply(struct response *resp, unsigned status, json_t *body) {
         resp->status = status;
         json_decref(resp->body);
         resp->body = body;
+        free(resp->raw);
+        resp->raw = NULL;
+        resp->raw_type = NULL;
         if (status != 204 && !body)
                 return -ENOMEM;
+        return 0;
+}
+
+int api_reply_bytes(struct response *resp, unsigned status, const char *content_type, char *data, size_t len) {
+        json_decref(resp->body);
+        resp->body = NULL;
+        free(resp->raw);
+        resp->raw = data;
+        resp->raw_len = len;
+        resp->raw_type = content_type;
+        resp->status = status;
         return 0;
 }
 
@@ -34,6 +48,7 @@ int api_reply_text(struct response *resp, unsigned status, const char *json_text
         json_decref(resp->body);
         resp->body = NULL;
         free(resp->raw);
+        resp->raw_type = NULL;
         resp->raw = strndup(json_text, len);
         resp->status = status;
         return resp->raw ? 0 : -ENOMEM;

@@ -70,6 +70,10 @@ struct response {
         unsigned status;
         json_t *body; /* NULL: no body (204), unless raw is set */
         char *raw;    /* pre-serialised JSON, owned; used when body is NULL */
+        /* Not JSON (a config file, an image): raw_len bytes of raw with
+         * this Content-Type. */
+        const char *raw_type;
+        size_t raw_len;
         struct response_stream stream; /* used when stream.read is set */
         /* Set by the server before the handler runs, for streams. */
         struct api_stream_waker *waker;
@@ -86,6 +90,8 @@ const char *request_cookie(struct request *req, const char *name);
 
 /* Steals body. */
 int api_reply(struct response *resp, unsigned status, json_t *body);
+/* Replies with bytes of another type (a download); takes data (malloc'd). */
+int api_reply_bytes(struct response *resp, unsigned status, const char *content_type, char *data, size_t len);
 /* Replies with already serialised JSON (copied). */
 int api_reply_text(struct response *resp, unsigned status, const char *json_text, size_t len);
 /* {"error": {"code", "message", "field"?}} with the code for the status. */

@@ -43,6 +43,15 @@ const struct route api_routes[] = {
         {"DELETE", "/api/dhcp/reservations/{mac}", dhcp_reservations_delete_handler, ROLE_ADMIN, NULL, false},
         {"GET", "/api/dhcp/leases", dhcp_leases_handler, ROLE_USER, NULL, false},
         {"GET", "/api/ntp/status", ntp_status_handler, ROLE_USER, NULL, false},
+        {"GET", "/api/peers", peers_list_handler, ROLE_USER, NULL, false},
+        {"POST", "/api/peers", peers_create_handler, ROLE_ADMIN, &peer_create_body, false},
+        {"GET", "/api/peers/{name}", peers_get_handler, ROLE_USER, NULL, false},
+        {"PUT", "/api/peers/{name}", peers_update_handler, ROLE_ADMIN, &peer_update_body, false},
+        {"DELETE", "/api/peers/{name}", peers_delete_handler, ROLE_ADMIN, NULL, false},
+        {"GET", "/api/peers/{name}/config", peers_config_handler, ROLE_ADMIN, NULL, false},
+        /* The seed's paths for the same list and create. */
+        {"GET", "/api/wireguard/peers", peers_list_handler, ROLE_USER, NULL, false},
+        {"POST", "/api/wireguard/peers", peers_create_handler, ROLE_ADMIN, &peer_create_body, false},
 
         {"GET", "/api/services/status", services_status_handler, ROLE_USER, NULL, false},
         {"GET", "/api/services/{name}/logs", services_logs_handler, ROLE_ADMIN, NULL, false},

@@ -168,7 +168,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct request_state *st,
                 text = TAKE_PTR(resp->raw);
         if ((resp->body || resp->raw) && !text)
                 return MHD_NO;
-        size_t len = text ? strlen(text) : 0;
+        size_t len = text ? (resp->raw_type ? resp->raw_len : strlen(text)) : 0;
         if (len >= LARGE_RESPONSE_BYTES)
                 st->large_response = true;
         /* MHD frees the text once the response is gone: no copy. */
@@ -178,7 +178,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct request_state *st,
                 return MHD_NO;
         if (text) {
                 TAKE_PTR(text);
-                MHD_add_response_header(r, "Content-Type", "application/json");
+                MHD_add_response_header(r, "Content-Type", resp->raw_type ? resp->raw_type : "application/json");
         }
         MHD_add_response_header(r, "X-Request-Id", st->request_id);
         MHD_add_response_header(r, "Cache-Control", "no-store");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "apply/lan.h"
+#include "apply/vpn.h"
 #include "apply/reconcile.h"
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
@@ -63,6 +64,8 @@ struct runtime {
         struct record_set records;
         const char *forwarders[DNS_FORWARDERS_MAX]; /* into flat */
         struct lan_snapshot lan;
+        struct vpn_snapshot vpn;
+        char *secrets_dir;
         char *dnsmasq_dir, *dnsmasq_data_dir, *dnsmasq_lease_file;
         char *chrony_dir, *chrony_socket, *chrony_pid_file, *chrony_drift_file;
 
@@ -151,6 +154,13 @@ static int snapshot(struct runtime *rt) {
                 record_set_release(&records);
                 return r;
         }
+        struct vpn_snapshot vpn;
+        r = vpn_snapshot_load(&vpn, rt->store, rt->secrets_dir, now_unix());
+        if (r < 0) {
+                lan_snapshot_release(&lan);
+                record_set_release(&records);
+                return r;
+        }
         if (records.skipped)
                 log_warning("%u DNS records fail their grammar, are too long for the zone '%s' or pass the limit "
                             "of %d, ignoring them",
@@ -161,6 +171,8 @@ static int snapshot(struct runtime *rt) {
         rt->records = records;
         lan_snapshot_release(&rt->lan);
         rt->lan = lan;
+        vpn_snapshot_release(&rt->vpn);
+        rt->vpn = vpn;
         free(rt->zone);
         rt->zone = TAKE_PTR(zone);
         json_decref(rt->flat);
@@ -220,6 +232,7 @@ static int snapshot(struct runtime *rt) {
                 .chrony_drift_file = rt->chrony_drift_file,
         };
         lan_snapshot_fill(&rt->lan, rt->flat, &rt->state);
+        vpn_snapshot_fill(&rt->vpn, rt->flat, &rt->state);
         return 0;
 }
 
@@ -339,6 +352,7 @@ int runtime_new(sd_event *event, struct store *store, const char *cell_dir, stru
         rt->webui_dist = strdup(dist && *dist ? dist : PIC_WEBUI_DIST_DEFAULT);
         rt->unbound_dir = path_join(abs, "config/unbound");
         rt->unbound_control_socket = path_join(abs, "run/unbound/control.sock");
+        rt->secrets_dir = path_join(abs, "secrets");
         rt->dnsmasq_dir = path_join(abs, "config/dnsmasq");
         rt->dnsmasq_data_dir = path_join(abs, "data/dnsmasq");
         rt->dnsmasq_lease_file = path_join(abs, "data/dnsmasq/leases");
@@ -350,10 +364,12 @@ int runtime_new(sd_event *event, struct store *store, const char *cell_dir, stru
         if (!rt->cell_dir || !rt->api_socket || !rt->caddy_admin_socket || !rt->caddy_data_dir || !rt->webui_dist ||
             !rt->unbound_dir || !rt->unbound_control_socket || !rt->dnsmasq_dir || !rt->dnsmasq_data_dir ||
             !rt->dnsmasq_lease_file || !rt->chrony_dir || !rt->chrony_socket || !rt->chrony_pid_file ||
-            !rt->chrony_drift_file || !rt->services) {
+            !rt->chrony_drift_file || !rt->secrets_dir || !rt->services) {
                 r = -ENOMEM;
                 goto fail;
         }
+        if ((r = vpn_ensure_cell_key(rt->secrets_dir)) < 0)
+                log_warning_errno(r, "Cannot make the cell's WireGuard key in %s", rt->secrets_dir);
         if ((r = snapshot(rt)) < 0 || (r = supervisor_new(event, &rt->supervisor)) < 0)
                 goto fail;
         for (unsigned i = 0; i < service_registry_count; i++) {
@@ -398,6 +414,8 @@ struct runtime *runtime_free(struct runtime *rt) {
         free(rt->zone);
         record_set_release(&rt->records);
         lan_snapshot_release(&rt->lan);
+        vpn_snapshot_release(&rt->vpn);
+        free(rt->secrets_dir);
         free(rt->dnsmasq_dir);
         free(rt->dnsmasq_data_dir);
         free(rt->dnsmasq_lease_file);
@@ -515,6 +533,10 @@ struct supervisor *runtime_supervisor(struct runtime *rt) {
 
 const struct cell_state *runtime_state(struct runtime *rt) {
         return &rt->state;
+}
+
+const char *runtime_secrets_dir(struct runtime *rt) {
+        return rt->secrets_dir;
 }
 
 void runtime_counters(struct runtime *rt, uint64_t *ret_writes, uint64_t *ret_reloads) {

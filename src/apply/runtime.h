@@ -31,6 +31,8 @@ int runtime_reconcile(struct runtime *rt, json_t **ret_outcome);
 struct supervisor *runtime_supervisor(struct runtime *rt);
 /* The state last rendered (paths, zone, the DHCP and NTP settings). */
 const struct cell_state *runtime_state(struct runtime *rt);
+/* DIR/secrets: the 0600 key files. */
+const char *runtime_secrets_dir(struct runtime *rt);
 /* Totals since picd started: files written or removed, and reloads or
  * restarts made by reconciles. A reconcile with nothing to do adds 0. */
 void runtime_counters(struct runtime *rt, uint64_t *ret_writes, uint64_t *ret_reloads);

@@ -536,9 +536,9 @@ def test_existing_cell_gets_the_dns_defaults(cell):
     rows removed, schema version 2) gets them when picd opens it."""
     cell.shutdown()
     cell.proc = None
-    cell.sqlite("DROP TABLE dhcp_reservations; DROP TABLE dns_records; "
+    cell.sqlite("DROP TABLE peers; DROP TABLE dhcp_reservations; DROP TABLE dns_records; "
                 "DELETE FROM sqlite_sequence WHERE name = 'dns_records'; "
-                "DELETE FROM config WHERE key LIKE 'dns.%' OR key LIKE 'dhcp.%' OR key LIKE 'ntp.%'; "
+                "DELETE FROM config WHERE key LIKE 'dns.%' OR key LIKE 'dhcp.%' OR key LIKE 'ntp.%' OR key LIKE 'wireguard.%'; "
                 "PRAGMA user_version = 2;")
     cell.start()
     assert cell.config()["dns"] == {"forwarders": [], "forward_tls": False}

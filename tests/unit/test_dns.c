@@ -707,7 +707,7 @@ static void test_migration_on_old_store(void **state) {
         sqlite3 *raw;
         assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
         assert_int_equal(sqlite3_exec(raw,
-                                      "DROP TABLE dhcp_reservations; DROP TABLE dns_records; DELETE FROM sqlite_sequence WHERE name = 'dns_records'; "
+                                      "DROP TABLE peers; DROP TABLE dhcp_reservations; DROP TABLE dns_records; DELETE FROM sqlite_sequence WHERE name = 'dns_records'; "
                                       "DELETE FROM config WHERE key = 'dns.forwarders'; "
                                       "UPDATE config SET value = 'true' WHERE key = 'dns.forward_tls'; "
                                       "PRAGMA user_version = 2;",

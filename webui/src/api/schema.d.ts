@@ -422,6 +422,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/peers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The VPN's peers, sorted by name.
+         * @description `search` keeps peers whose name or address contains it; `limit` and `offset` page; `total` counts every match.
+         */
+        get: operations["listPeers"];
+        put?: never;
+        /**
+         * Add a peer.
+         * @description The cell makes the peer's key pair unless `public_key` is given (the
+         *     client keeps its private key; its config then asks for it), and a
+         *     preshared key, kept in 0600 files. `ip` defaults to the first free
+         *     address of the VPN subnet. `services` defaults to every service.
+         *     409 (naming `name`, `ip` or `public_key`) for one already taken.
+         *     A revision (entity `peer`, key the name; no key material).
+         */
+        post: operations["createPeer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/wireguard/peers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The seed's path for GET /api/peers (the same answer). */
+        get: operations["listWireguardPeers"];
+        put?: never;
+        /** The seed's path for POST /api/peers (the same rules). */
+        post: operations["createWireguardPeer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One peer. */
+        get: operations["getPeer"];
+        /**
+         * Change a peer's services, tunnel, keepalive, state or expiry.
+         * @description The fields given replace the peer's own; name, address and key cannot change (400 naming them). Sending it as it is appends no revision.
+         */
+        put: operations["updatePeer"];
+        post?: never;
+        /** Remove a peer and its keys. */
+        delete: operations["deletePeer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/peers/{name}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The peer's wg-quick config and its QR code (admins only; it holds the private key).
+         * @description `format=json` (default): the config and the QR code as SVG text.
+         *     `format=conf`: the config as a download (`<name>.conf`).
+         *     `format=svg` / `format=png`: the QR code alone. 409 when the cell
+         *     cannot make a config (no public endpoint set, no cell key).
+         */
+        get: operations["getPeerConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/services/status": {
         parameters: {
             query?: never;
@@ -654,7 +746,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal";
+                code: "invalid_argument" | "unauthenticated" | "permission_denied" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
                 message: string;
                 /** @description The offending field, nested with dots (`ports.dns`), a list item with its index (`ntp.servers[1]`). */
                 field?: string;
@@ -809,6 +901,7 @@ export interface components {
             dns: components["schemas"]["DnsSettings"];
             dhcp: components["schemas"]["DhcpSettings"];
             ntp: components["schemas"]["NtpSettings"];
+            wireguard: components["schemas"]["WireguardSettings"];
             service_ips: components["schemas"]["ServiceIps"];
             /** @description The latest revision number. */
             revision: components["schemas"]["RevisionNumber"];
@@ -824,6 +917,7 @@ export interface components {
             dns?: components["schemas"]["DnsSettingsUpdate"];
             dhcp?: components["schemas"]["DhcpSettingsUpdate"];
             ntp?: components["schemas"]["NtpSettingsUpdate"];
+            wireguard?: components["schemas"]["WireguardSettingsUpdate"];
         };
         ConfigUpdateResult: {
             config: components["schemas"]["Config"];
@@ -856,7 +950,7 @@ export interface components {
         };
         Change: {
             /** @enum {string} */
-            entity: "config" | "pending" | "user" | "token" | "dns_record" | "dhcp_reservation";
+            entity: "config" | "pending" | "user" | "token" | "dns_record" | "dhcp_reservation" | "peer";
             key: string;
             /** @description Any JSON value; secrets never appear (a password shows as "(changed)"). */
             before: unknown;
@@ -1057,6 +1151,77 @@ export interface components {
             leap: "normal" | "insert_second" | "delete_second" | "not_synchronised";
             sources: components["schemas"]["NtpSource"][];
             clients: components["schemas"]["NtpClient"][];
+        };
+        /** @description A DNS-safe name, 1-32 of a-z, 0-9 and '-', not starting or ending with '-'. */
+        PeerName: string;
+        /** @description A WireGuard key, 44 characters of standard base64 ending in '='. */
+        WireguardKey: string;
+        /** @description Some of the cell's services, none twice. */
+        PeerServices: ("webui" | "dns" | "ntp" | "mail" | "calendar" | "files")[];
+        /** @description When the peer stops working (UTC), or null for never. */
+        PeerExpiry: components["schemas"]["Time"] | null;
+        PeerCreateRequest: {
+            name: components["schemas"]["PeerName"];
+            ip?: components["schemas"]["IPv4"];
+            public_key?: components["schemas"]["WireguardKey"];
+            services?: components["schemas"]["PeerServices"];
+            /** @default false */
+            full_tunnel?: boolean;
+            /** @default 25 */
+            keepalive?: number;
+            /** @default true */
+            enabled?: boolean;
+            expires?: components["schemas"]["PeerExpiry"];
+        };
+        PeerUpdateRequest: {
+            services?: components["schemas"]["PeerServices"];
+            full_tunnel?: boolean;
+            keepalive?: number;
+            enabled?: boolean;
+            expires?: components["schemas"]["PeerExpiry"];
+        };
+        Peer: {
+            name: components["schemas"]["PeerName"];
+            ip: components["schemas"]["IPv4"];
+            public_key: components["schemas"]["WireguardKey"];
+            /** @description The cell made the key pair; the config it gives holds the private key. */
+            key_kept_by_cell: boolean;
+            services: components["schemas"]["PeerServices"];
+            full_tunnel: boolean;
+            keepalive: number;
+            enabled: boolean;
+            expires: components["schemas"]["PeerExpiry"];
+            expired: boolean;
+            created: components["schemas"]["Time"];
+            /** @description Its name in the cell's DNS, `<name>.peers.<cell_name>.<domain>`. */
+            fqdn: string;
+        };
+        PeerList: {
+            peers: components["schemas"]["Peer"][];
+            total: number;
+        };
+        PeerConfig: {
+            name: components["schemas"]["PeerName"];
+            filename: string;
+            /** @description The wg-quick config. */
+            config: string;
+            /** @description The config as a QR code, an SVG document. */
+            qr_svg: string;
+        };
+        /**
+         * @description The VPN's interface (`pic0`; a new name is staged, as it cuts every
+         *     peer off), the uplink that full-tunnel peers are NATed out of (empty:
+         *     none), and whether peers may reach each other (default no).
+         */
+        WireguardSettings: {
+            interface: string;
+            uplink: string;
+            peer_to_peer: boolean;
+        };
+        WireguardSettingsUpdate: {
+            interface?: string;
+            uplink?: string;
+            peer_to_peer?: boolean;
         };
         /** @description A service's name, e.g. `caddy`. */
         ServiceName: string;
@@ -1283,6 +1448,21 @@ export interface components {
                 };
             };
         };
+        /** @description The part of the cell this needs is not running. */
+        Unavailable: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    error?: {
+                        /** @constant */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
         /** @description A fault inside picd; never the answer to bad input. */
         Internal: {
             headers: {
@@ -1309,6 +1489,10 @@ export interface components {
         Limit: number;
         /** @description Only revisions with a number lower than this. */
         Before: number;
+        PeerName: components["schemas"]["PeerName"];
+        /** @description A substring of the name or the address. */
+        PeerSearch: string;
+        PeerOffset: number;
         /** @description The reservation's MAC address (either case). */
         Mac: components["schemas"]["MacAddress"];
         DnsRecordId: number;
@@ -2185,6 +2369,256 @@ export interface operations {
             };
             401: components["responses"]["Unauthenticated"];
             500: components["responses"]["Internal"];
+        };
+    };
+    listPeers: {
+        parameters: {
+            query?: {
+                /** @description A substring of the name or the address. */
+                search?: components["parameters"]["PeerSearch"];
+                /** @description At most this many records (default all). */
+                limit?: components["parameters"]["DnsLimit"];
+                offset?: components["parameters"]["PeerOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching peers. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeerList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    createPeer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PeerCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Peer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listWireguardPeers: {
+        parameters: {
+            query?: {
+                /** @description A substring of the name or the address. */
+                search?: components["parameters"]["PeerSearch"];
+                /** @description At most this many records (default all). */
+                limit?: components["parameters"]["DnsLimit"];
+                offset?: components["parameters"]["PeerOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching peers. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeerList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    createWireguardPeer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PeerCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Peer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPeer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PeerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The peer. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Peer"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    updatePeer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PeerName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PeerUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The peer as stored now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Peer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    deletePeer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PeerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPeerConfig: {
+        parameters: {
+            query?: {
+                format?: "json" | "conf" | "svg" | "png";
+            };
+            header?: never;
+            path: {
+                name: components["parameters"]["PeerName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The config. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeerConfig"];
+                    "text/plain": string;
+                    "image/svg+xml": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getServicesStatus: {
