@@ -46,7 +46,7 @@ static int fsync_dir(const char *dir) {
 
 /* A temp file beside the target: ".NAME.XXXXXX". Dot files in a managed
  * directory are ours in flight; stale ones are pruned like anything else. */
-static int write_temp(const char *dir, const char *name, const struct buf *text, char **ret_path) {
+static int write_temp(const char *dir, const char *name, const struct buf *text, mode_t mode, char **ret_path) {
         _cleanup_free_ char *path = NULL;
         if (asprintf(&path, "%s/.%s.XXXXXX", dir, name) < 0)
                 return -ENOMEM;
@@ -54,7 +54,7 @@ static int write_temp(const char *dir, const char *name, const struct buf *text,
         if (fd < 0)
                 return -errno;
         int r = write_all(fd, buf_str(text), text->len);
-        if (r == 0 && fchmod(fd, 0640) < 0)
+        if (r == 0 && fchmod(fd, mode) < 0)
                 r = -errno;
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
@@ -74,9 +74,16 @@ struct file_change {
         bool existed;
         bool written;
         bool applied_live; /* the running daemon already has it */
+        bool secret;
 };
 
 static void file_change_release(struct file_change *c) {
+        if (c->secret) {
+                if (c->old_text.data)
+                        explicit_bzero(c->old_text.data, c->old_text.len);
+                if (c->new_text.data)
+                        explicit_bzero(c->new_text.data, c->new_text.len);
+        }
         free(c->path);
         buf_release(&c->old_text);
         buf_release(&c->new_text);
@@ -97,11 +104,16 @@ static int reconcile_file(const struct service_adapter *a, const struct service_
                 c->path = NULL;
                 return -ENOMEM;
         }
+        c->secret = mf->secret;
         r = buf_read_file(&c->old_text, c->path);
         c->existed = r == 0;
         if (c->existed && c->old_text.len == c->new_text.len &&
-            memcmp(buf_str(&c->old_text), buf_str(&c->new_text), c->new_text.len) == 0)
+            memcmp(buf_str(&c->old_text), buf_str(&c->new_text), c->new_text.len) == 0) {
+                /* A secret left wider by an older picd is closed anyway. */
+                if (mf->secret)
+                        (void)chmod(c->path, 0600);
                 return 0;
+        }
 
         struct changed_file candidate = {
                 .name = mf->name,
@@ -116,7 +128,7 @@ static int reconcile_file(const struct service_adapter *a, const struct service_
                 c->applied_live = r == 0;
         }
         _cleanup_free_ char *temp = NULL;
-        if ((r = write_temp(env->config_dir, mf->name, &c->new_text, &temp)) < 0)
+        if ((r = write_temp(env->config_dir, mf->name, &c->new_text, mf->secret ? 0600 : 0640, &temp)) < 0)
                 return r;
         candidate.path = temp;
         if (!c->applied_live && a->check && (r = a->check(env, &candidate, ret_error)) < 0) {

@@ -259,7 +259,16 @@ static int service_build_command(void *userdata, char ***ret_argv, char ***ret_e
 
 static int service_probe(void *userdata) {
         struct runtime_service *s = userdata;
-        return s->adapter->probe(&s->env);
+        int r = s->adapter->probe(&s->env);
+        if (r < 0 || !s->adapter->post_start)
+                return r;
+        /* Up: now what the daemon needs from outside before it serves. */
+        s->env.pid = supervised_pid(s->supervised);
+        _cleanup_free_ char *message = NULL;
+        r = s->adapter->post_start(&s->env, &message);
+        if (r < 0)
+                supervised_note(s->supervised, "not ready: %s", message ? message : strerror(-r));
+        return r;
 }
 
 static int init_service(struct runtime *rt, struct runtime_service *s, const struct service_adapter *a) {

@@ -107,6 +107,10 @@ static int check_setconf_state(const struct cell_state *st, char cell_public_key
 }
 
 int render_wg_setconf(const struct cell_state *st, struct buf *out) {
+        /* The VPN turned off, or no key yet: a file that says so, which
+         * nothing loads (the daemon does not run). */
+        if (st && st->wg_interface && st->wg_private_key && (!st->wg_interface[0] || !st->wg_private_key[0]))
+                return buf_puts(out, RENDER_HEADER "# The VPN is off: no interface name, or no key for the cell.\n");
         char cell_public_key[WGKEY_B64_SIZE];
         int r = check_setconf_state(st, cell_public_key);
         if (r < 0)

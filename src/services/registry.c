@@ -7,6 +7,7 @@ extern const struct service_adapter caddy_adapter;
 extern const struct service_adapter unbound_adapter;
 extern const struct service_adapter chrony_adapter;
 extern const struct service_adapter dnsmasq_adapter;
+extern const struct service_adapter wireguard_adapter;
 
 /* Caddy first: the front door (and the UI to see what else is wrong) should
  * not wait for a daemon that cannot start. */
@@ -15,5 +16,6 @@ const struct service_adapter *const service_registry[] = {
         &unbound_adapter,
         &chrony_adapter,
         &dnsmasq_adapter, /* after DNS and time, which it hands out */
+        &wireguard_adapter,
 };
 const unsigned service_registry_count = ELEMENTSOF(service_registry);

@@ -26,6 +26,7 @@ struct service_env {
 struct managed_file {
         const char *name; /* inside config_dir */
         int (*render)(const struct cell_state *st, struct buf *out);
+        bool secret; /* holds keys: written 0600, its text wiped from memory after */
 };
 
 /* A file a reconcile rewrote, for the adapter's reload to look at: what
@@ -70,6 +71,10 @@ struct service_adapter {
         int (*probe)(const struct service_env *env);
         /* Whether the config wants it running at all; NULL: always. */
         bool (*enabled)(const struct cell_state *st);
+        /* Runs once the probe passes, before the service counts as ready
+         * (an interface's address, its peers); a failure is retried until
+         * the start times out. NULL: none. */
+        int (*post_start)(const struct service_env *env, char **ret_message);
         uint64_t start_timeout_usec;
         uint64_t stop_timeout_usec;
 };

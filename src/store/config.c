@@ -19,10 +19,6 @@ static const char *check_ifname_or_empty(const char *s) {
         return s[0] == 0 || valid_ifname(s) ? NULL : "must be empty or an interface name of 1-15 letters, digits, '_', '.' and '-'";
 }
 
-static const char *check_ifname(const char *s) {
-        return valid_ifname(s) ? NULL : "must be an interface name of 1-15 letters, digits, '_', '.' and '-'";
-}
-
 static const char *check_ipv4_or_empty(const char *s) {
         uint32_t addr;
         return s[0] == 0 || ipv4_parse(s, &addr) == 0 ? NULL : "must be empty or an IPv4 address";
@@ -71,8 +67,9 @@ const struct config_field config_fields[] = {
         {"ntp.servers", CONFIG_STRING_LIST, true, false, NTP_SERVERS_MAX, check_ntp_server},
         {"ntp.local_stratum", CONFIG_INT, true, false, 0, NULL, 0, 15, "must be an integer from 0 (off) to 15"},
         {"ntp.allow", CONFIG_STRING_LIST, true, false, NTP_ALLOW_MAX, check_subnet},
-        /* A new interface name would cut every peer off: staged. */
-        {"wireguard.interface", CONFIG_STRING, true, true, 0, check_ifname},
+        /* A new interface name would cut every peer off: staged. "" turns
+         * the VPN off. */
+        {"wireguard.interface", CONFIG_STRING, true, true, 0, check_ifname_or_empty},
         {"wireguard.uplink", CONFIG_STRING, true, false, 0, check_ifname_or_empty},
         {"wireguard.peer_to_peer", CONFIG_BOOL, true, false},
 };

@@ -618,8 +618,8 @@ def process_state(pid):
 
 
 # /health's services of a new cell once it is up: DHCP is off until
-# someone picks an interface and a range.
-ALL_READY = {"caddy": "ready", "unbound": "ready", "chrony": "ready", "dnsmasq": "disabled"}
+# someone picks an interface and a range; the VPN is off in test cells (see Cell.init).
+ALL_READY = {"caddy": "ready", "unbound": "ready", "chrony": "ready", "dnsmasq": "disabled", "wireguard": "disabled"}
 
 
 class Cell:
@@ -672,6 +672,11 @@ class Cell:
         # test cells start with no upstream, and serve their own clock.
         self.sqlite("UPDATE config SET value = '[]' WHERE key = 'ntp.servers'; "
                     "UPDATE config SET value = '8' WHERE key = 'ntp.local_stratum'")
+        # Traffic rule again: VPN addresses only inside a namespace a test
+        # made. A cell on the host gets no WireGuard interface (its
+        # default, pic0 with 10.0.0.1/24, would be the host's); the VPN
+        # tests set a name of their own inside their namespace.
+        self.sqlite("UPDATE config SET value = '\"\"' WHERE key = 'wireguard.interface'")
 
     def start(self, timeout=STARTUP_TIMEOUT, env=None, wait_services=True):
         """Starts picd (with self.env and env added to the environment) and

@@ -46,6 +46,13 @@ class Lab:
         self.procs = []
 
     def __enter__(self):
+        try:
+            return self._build()
+        except BaseException:
+            self.__exit__(None, None, None)  # a half-built lab goes too
+            raise
+
+    def _build(self):
         for ns in (self.cell_ns, self.client_ns):
             run(["ip", "netns", "add", ns], check=True)
             run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
@@ -86,7 +93,7 @@ class Lab:
                     os.kill(int(pid), 9)
                 except (ProcessLookupError, ValueError):
                     pass
-            run(["ip", "netns", "del", ns])
+            run(["ip", "netns", "del", ns])  # fails harmlessly if it was never made
 
     # -- clients
     def dig(self, cell, name, rtype="A"):

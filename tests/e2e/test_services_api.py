@@ -33,7 +33,7 @@ def test_status_and_containers_list_caddy(env):
     cell, user, _ = env
     services = user.get("/api/services/status", expect=200).json["services"]
     containers = user.get("/api/containers", expect=200).json["containers"]
-    assert [s["name"] for s in services] == ["caddy", "unbound", "chrony", "dnsmasq"]
+    assert [s["name"] for s in services] == ["caddy", "unbound", "chrony", "dnsmasq", "wireguard"]
     caddy = services[0]
     assert set(caddy) == SERVICE_FIELDS
     assert caddy["description"] == "Reverse proxy and web UI"
