@@ -249,6 +249,9 @@ static void emit_forward(const struct cell_state *st, struct text *t) {
 }
 
 int render_nftables(const struct cell_state *st, struct buf *out) {
+        /* The VPN turned off: no table to load (see render_wg_setconf). */
+        if (st && st->wg_interface && !st->wg_interface[0])
+                return buf_puts(out, RENDER_HEADER "# The VPN is off: no table inet pic.\n");
         struct plan p;
         int r = check_table(st, &p);
         if (r < 0)

@@ -20,10 +20,12 @@
 #include "common/exec.h"
 #include "common/validate.h"
 #include "services/service.h"
+#include "services/nft_apply.h"
 #include "services/wg_apply.h"
 
 #define WG_CONF "wg.conf"
 #define ADDRESS_FILE "address"
+#define NFT_FILE "nftables.nft"
 #define WIREGUARD_GO_BINARY "/usr/bin/wireguard-go"
 #define IP_BINARY "/usr/sbin/ip"
 /* wireguard-go's UAPI sockets: one directory for every network
@@ -118,9 +120,12 @@ static int parse_address(const char *text, char ret[CIDR4_STRLEN]) {
 }
 
 static int wireguard_check(const struct service_env *env, const struct changed_file *candidate, char **ret_message) {
-        /* With the VPN off, wg.conf only says so, and nothing loads it. */
-        if (streq(candidate->name, WG_CONF) && !wireguard_enabled(env->state))
+        /* With the VPN off, wg.conf and the table only say so, and
+         * nothing loads them. */
+        if ((streq(candidate->name, WG_CONF) || streq(candidate->name, NFT_FILE)) && !wireguard_enabled(env->state))
                 return 0;
+        if (streq(candidate->name, NFT_FILE))
+                return nft_check(candidate->path, ret_message);
         if (streq(candidate->name, ADDRESS_FILE)) {
                 char addr[CIDR4_STRLEN];
                 if (parse_address(candidate->new_text, addr) < 0) {
@@ -163,7 +168,23 @@ static size_t count_changes(const struct wg_conf *old, const struct wg_conf *new
  * read as strictly as by the check, so a file this refuses never reaches
  * the daemon. Any failure half-way leaves the rest to the checked path:
  * write, then syncconf, which makes the device what the file says. */
+/* The table changed in its sets only (a peer's access): those elements,
+ * in one nft transaction; the rules and every other element stay, so no
+ * packet passes unfiltered. Anything else is a whole load. */
+static int nft_apply_live(const struct service_env *env, const struct changed_file *c) {
+        _cleanup_buf_ struct buf delta = BUF_INIT;
+        buf_init(&delta, (size_t)64 << 20);
+        bool rules_differ;
+        if (nft_element_delta(c->old_text, c->new_text, &delta, &rules_differ) < 0 || rules_differ)
+                return 1;
+        if (delta.len == 0)
+                return 0;
+        return nft_apply_text(env->run_dir, &delta, NULL) < 0 ? 1 : 0;
+}
+
 static int wireguard_apply_live(const struct service_env *env, const struct changed_file *c, char **ret_message) {
+        if (streq(c->name, NFT_FILE) && c->old_text)
+                return nft_apply_live(env, c);
         if (!streq(c->name, WG_CONF) || !c->old_text)
                 return 1;
         const char *iface = env->state->wg_interface;
@@ -273,6 +294,8 @@ static int wireguard_reload(const struct service_env *env, const struct changed_
         for (unsigned i = 0; i < n_changed; i++) {
                 if (streq(changed[i].name, WG_CONF))
                         r = syncconf(env, &changed[i], ret_message);
+                else if (streq(changed[i].name, NFT_FILE))
+                        r = nft_load(changed[i].path, ret_message);
                 else
                         r = change_address(iface, changed[i].old_text, changed[i].new_text, ret_message);
                 if (r < 0)
@@ -315,6 +338,13 @@ int wireguard_bring_up(const struct service_env *env, char **ret_message) {
                         *ret_message = NULL;
                 return r < 0 ? r : -EINVAL;
         }
+        /* The firewall before any peer: no moment when a peer's traffic
+         * passes unfiltered. */
+        _cleanup_free_ char *table = NULL;
+        if (asprintf(&table, "%s/" NFT_FILE, env->config_dir) < 0)
+                return -ENOMEM;
+        if ((r = nft_load(table, ret_message)) < 0)
+                return r;
         if ((r = wg_syncconf(iface, conf, ret_message)) < 0)
                 return r;
         char *addr[] = {IP_BINARY, "address", "replace", address, "dev", (char *)iface, NULL};
@@ -343,6 +373,9 @@ int wireguard_kernel_supported(void) {
 static const struct managed_file wireguard_files[] = {
         {ADDRESS_FILE, render_wg_address},
         {WG_CONF, render_wg_setconf, .secret = true},
+        /* After the peers: a new peer is denied until its elements come,
+         * a removed one loses its entry before its elements go. */
+        {NFT_FILE, render_nftables},
 };
 
 const struct service_adapter wireguard_adapter = {

@@ -119,6 +119,36 @@ def test_peer_brings_its_tunnel_up_from_the_downloaded_config(vpn_cell, lab):
     assert wg_dump(lab)[peer["public_key"]][1] > 0, "no handshake recorded by the cell"
 
 
+def nft_elements(lab):
+    """(peer, service) pairs of the cell's peer_service set, and the table's handle."""
+    import json
+    out = json.loads(ns_run(lab.cell_ns, ["nft", "-j", "-a", "list", "table", "inet", "pic"], check=True).stdout)
+    handle, pairs = None, set()
+    for item in out["nftables"]:
+        if "table" in item:
+            handle = item["table"]["handle"]
+        s = item.get("set")
+        if s and s["name"] == "peer_service":
+            for e in s.get("elem", []):
+                a, b = e["concat"]
+                pairs.add((a, b))
+    return pairs, handle
+
+
+def test_firewall_follows_a_peers_services_by_element(vpn_cell, lab):
+    api = vpn_cell.control()
+    api.put("/api/peers/phone", {"services": ["dns", "calendar"]}, expect=200)
+    want = {("10.0.0.2", "172.20.0.2"), ("10.0.0.2", "172.20.0.5")}
+    wait_for(lambda: nft_elements(lab)[0] == want, 2.0, 0.02, "elements for dns and calendar")
+    _, handle = nft_elements(lab)
+    api.put("/api/peers/phone", {"services": ["files"]}, expect=200)
+    wait_for(lambda: nft_elements(lab)[0] == {("10.0.0.2", "172.20.0.6")}, 2.0, 0.02, "elements for files")
+    # Changed by element: the same table, never deleted and loaded again.
+    assert nft_elements(lab)[1] == handle
+    # The cell itself still answers through the tunnel (ping is allowed).
+    assert lab.ping("10.0.0.1", count=1)
+
+
 def test_disabled_peer_cannot_complete_a_handshake(vpn_cell, lab):
     api = vpn_cell.control()
     key = api.get("/api/peers/phone", expect=200).json["public_key"]

@@ -597,6 +597,11 @@ static void stop(pid_t *pid, int *pidfd) {
         *pidfd = -1;
 }
 
+static const struct service_ip_view service_ips[] = {
+        {"webui", "172.20.0.1"}, {"dns", "172.20.0.2"},      {"ntp", "172.20.0.3"},
+        {"mail", "172.20.0.4"},  {"calendar", "172.20.0.5"}, {"files", "172.20.0.6"},
+};
+
 static int fixture_setup(void **state) {
         if (geteuid() != 0) {
                 *state = NULL;
@@ -632,6 +637,12 @@ static int fixture_setup(void **state) {
                 .vpn_address = "10.0.0.1/24",
                 .ip_range = "172.20.0.0/24",
                 .wg_peers = f->views,
+                /* What the firewall's table needs (loaded before any peer). */
+                .port_dns = 53,
+                .port_ntp = 123,
+                .uplink = "",
+                .service_ips = service_ips,
+                .n_service_ips = ELEMENTSOF(service_ips),
         };
         f->env = (struct service_env){.cell_dir = f->dir,
                                       .state = &f->st,
