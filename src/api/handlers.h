@@ -67,6 +67,9 @@ int peers_update_handler(struct request *req, struct response *resp);
 int peers_delete_handler(struct request *req, struct response *resp);
 int peers_config_handler(struct request *req, struct response *resp);
 
+/* wireguard.c */
+int wireguard_status_handler(struct request *req, struct response *resp);
+
 /* ntp.c */
 int ntp_status_handler(struct request *req, struct response *resp);
 

@@ -49,6 +49,7 @@ const struct route api_routes[] = {
         {"PUT", "/api/peers/{name}", peers_update_handler, ROLE_ADMIN, &peer_update_body, false},
         {"DELETE", "/api/peers/{name}", peers_delete_handler, ROLE_ADMIN, NULL, false},
         {"GET", "/api/peers/{name}/config", peers_config_handler, ROLE_ADMIN, NULL, false},
+        {"GET", "/api/wireguard/status", wireguard_status_handler, ROLE_USER, NULL, false},
         /* The seed's paths for the same list and create. */
         {"GET", "/api/wireguard/peers", peers_list_handler, ROLE_USER, NULL, false},
         {"POST", "/api/wireguard/peers", peers_create_handler, ROLE_ADMIN, &peer_create_body, false},

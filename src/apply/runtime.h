@@ -31,6 +31,9 @@ int runtime_reconcile(struct runtime *rt, json_t **ret_outcome);
 struct supervisor *runtime_supervisor(struct runtime *rt);
 /* The state last rendered (paths, zone, the DHCP and NTP settings). */
 const struct cell_state *runtime_state(struct runtime *rt);
+/* The VPN's numbers as last sampled. */
+struct vpn_stats;
+const struct vpn_stats *runtime_vpn_stats(struct runtime *rt);
 /* DIR/secrets: the 0600 key files. */
 const char *runtime_secrets_dir(struct runtime *rt);
 /* Totals since picd started: files written or removed, and reloads or

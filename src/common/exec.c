@@ -85,7 +85,8 @@ static int wait_exit(pid_t pid, uint64_t deadline, bool *timed_out, int *ret_sta
         return 0;
 }
 
-int exec_run(char *const argv[], char *const envp[], unsigned timeout_ms, struct exec_result *ret) {
+int exec_run_limit(char *const argv[], char *const envp[], unsigned timeout_ms, size_t max_output,
+                   struct exec_result *ret) {
         if (!argv || !argv[0] || argv[0][0] != '/')
                 return -EINVAL;
         int pipefd[2];
@@ -101,6 +102,7 @@ int exec_run(char *const argv[], char *const envp[], unsigned timeout_ms, struct
         close(pipefd[1]);
 
         struct buf out = BUF_INIT;
+        buf_init(&out, max_output + 1);
         bool timed_out = false;
         uint64_t deadline = now_monotonic_usec() + (uint64_t)timeout_ms * 1000;
         for (;;) {
@@ -122,9 +124,8 @@ int exec_run(char *const argv[], char *const envp[], unsigned timeout_ms, struct
                         continue;
                 if (got <= 0)
                         break; /* EOF: the child closed its output */
-                if (out.len < EXEC_OUTPUT_MAX)
-                        buf_append(&out, chunk, (size_t)got < EXEC_OUTPUT_MAX - out.len ? (size_t)got
-                                                                                          : EXEC_OUTPUT_MAX - out.len);
+                if (out.len < max_output)
+                        buf_append(&out, chunk, (size_t)got < max_output - out.len ? (size_t)got : max_output - out.len);
         }
         close(pipefd[0]);
 
@@ -148,4 +149,8 @@ int exec_run(char *const argv[], char *const envp[], unsigned timeout_ms, struct
 void exec_result_release(struct exec_result *r) {
         free(r->output);
         r->output = NULL;
+}
+
+int exec_run(char *const argv[], char *const envp[], unsigned timeout_ms, struct exec_result *ret) {
+        return exec_run_limit(argv, envp, timeout_ms, EXEC_OUTPUT_MAX, ret);
 }

@@ -21,4 +21,8 @@ struct exec_result {
  * program ran (whatever its exit code), or a negative errno when it could
  * not be started. */
 int exec_run(char *const argv[], char *const envp[], unsigned timeout_ms, struct exec_result *ret);
+/* The same, keeping at most max_output bytes of output (a large cell's
+ * `wg show dump`). */
+int exec_run_limit(char *const argv[], char *const envp[], unsigned timeout_ms, size_t max_output,
+                   struct exec_result *ret);
 void exec_result_release(struct exec_result *r);

@@ -119,6 +119,22 @@ def test_peer_brings_its_tunnel_up_from_the_downloaded_config(vpn_cell, lab):
     assert wg_dump(lab)[peer["public_key"]][1] > 0, "no handshake recorded by the cell"
 
 
+def test_status_is_sampled_with_handshake_and_traffic(vpn_cell, lab):
+    api = vpn_cell.control()
+    lab.ping("10.0.0.1", count=3)
+
+    def sampled():
+        s = api.get("/api/wireguard/status", expect=200).json
+        p = next(p for p in s["peers"] if p["name"] == "phone")
+        return s["running"] and p["latest_handshake"] and p["rx_bytes"] > 0 and p["tx_bytes"] > 0 and s
+    s = wait_for(sampled, 15, 0.5, "a sample with the handshake")
+    assert s["interface"] == lab.wg_cell and s["listen_port"] == vpn_cell.wg_port and s["interval_s"] == 5
+    one = api.get("/api/wireguard/status?peer=phone", expect=200).json
+    assert [p["name"] for p in one["peers"]] == ["phone"] and "history" in one["peers"][0]
+    api.get("/api/wireguard/status?peer=nobody", expect=404)
+    api.get("/api/wireguard/status?peer=a%20b", expect=400)
+
+
 def nft_elements(lab):
     """(peer, service) pairs of the cell's peer_service set, and the table's handle."""
     import json
@@ -159,6 +175,18 @@ def test_disabled_peer_cannot_complete_a_handshake(vpn_cell, lab):
     wait_for(lambda: key in wg_dump(lab), 2.0, 0.02, "peer back")
     # The client retries its handshake within a few seconds.
     wait_for(lambda: lab.ping("10.0.0.1", count=1), 20, 0.5, "tunnel back")
+
+
+def test_expired_peer_leaves_wireguard_by_itself(vpn_cell, lab):
+    api = vpn_cell.control()
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 4))
+    p = api.post("/api/peers", {"name": "visitor", "expires": when}, expect=201).json
+    wait_for(lambda: p["public_key"] in wg_dump(lab), 2.0, 0.02, "visitor in wg")
+    # No change is made: the expiry alone takes it out (picd looks every
+    # few seconds), and the API says so.
+    wait_for(lambda: p["public_key"] not in wg_dump(lab), 15, 0.2, "visitor gone at its expiry")
+    assert api.get("/api/peers/visitor", expect=200).json["expired"] is True
+    api.delete("/api/peers/visitor", expect=204)
 
 
 def test_deleted_peer_is_gone(vpn_cell, lab):
