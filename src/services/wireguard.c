@@ -319,6 +319,26 @@ static int wireguard_probe(const struct service_env *env) {
         return probe_unix_socket(sock);
 }
 
+/* The services' addresses (one per service from ip_range) are the
+ * cell's own, so that a peer's packets to them are delivered locally and
+ * pass the firewall's input chain, where peer_service decides. Shortcut,
+ * named: they are added to lo when the VPN comes up, and an ip_range
+ * change leaves the old ones until the next start. */
+static int add_service_addresses(const struct cell_state *st, char **ret_message) {
+        for (unsigned i = 0; i < st->n_service_ips; i++) {
+                uint32_t addr;
+                if (ipv4_parse(st->service_ips[i].ip, &addr) < 0)
+                        return -EINVAL;
+                char cidr[CIDR4_STRLEN];
+                snprintf(cidr, sizeof cidr, "%s/32", st->service_ips[i].ip);
+                char *argv[] = {IP_BINARY, "address", "replace", cidr, "dev", "lo", NULL};
+                int r = run_ip(argv, ret_message);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int wireguard_bring_up(const struct service_env *env, char **ret_message) {
         const char *iface = env->state->wg_interface;
         if (!iface_ok(iface))
@@ -351,7 +371,9 @@ int wireguard_bring_up(const struct service_env *env, char **ret_message) {
         if ((r = run_ip(addr, ret_message)) < 0)
                 return r;
         char *up[] = {IP_BINARY, "link", "set", "dev", (char *)iface, "up", NULL};
-        return run_ip(up, ret_message);
+        if ((r = run_ip(up, ret_message)) < 0)
+                return r;
+        return add_service_addresses(env->state, ret_message);
 }
 
 int wireguard_kernel_supported(void) {

@@ -163,6 +163,13 @@ def test_firewall_follows_a_peers_services_by_element(vpn_cell, lab):
     assert nft_elements(lab)[1] == handle
     # The cell itself still answers through the tunnel (ping is allowed).
     assert lab.ping("10.0.0.1", count=1)
+    # The service addresses: files (172.20.0.6) answers, calendar
+    # (172.20.0.5) and dns (172.20.0.2) no longer do; then the other way.
+    assert lab.ping("172.20.0.6", count=1)
+    assert not lab.ping("172.20.0.5", count=1) and not lab.ping("172.20.0.2", count=1)
+    api.put("/api/peers/phone", {"services": ["calendar"]}, expect=200)
+    wait_for(lambda: lab.ping("172.20.0.5", count=1), 3, 0.05, "calendar allowed")
+    assert not lab.ping("172.20.0.6", count=1)
 
 
 def test_disabled_peer_cannot_complete_a_handshake(vpn_cell, lab):
