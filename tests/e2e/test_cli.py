@@ -209,13 +209,19 @@ class CliCell:
         # and ports.api (8081 and 3000 by default), and cells of parallel tests
         # would clash there, so each cell gets free ports of its own in the
         # store before picd first starts. The values are JSON text.
-        self.ports = {"ui": ui_port or free_port(), "api": free_port(), "dns": free_port()}
+        self.ports = {"ui": ui_port or free_port(), "api": free_port(), "dns": free_port(), "ntp": free_port()}
+        # And the traffic rule, as conftest's Cell.init: no public NTP pool,
+        # no VPN interface on the host.
+        settings = {"ntp.servers": [], "ntp.local_stratum": 8, "wireguard.interface": ""}
         db = sqlite3.connect(self.dir / "cell.db")
         try:
             with db:
                 for key, port in self.ports.items():
                     n = db.execute("UPDATE config SET value = ? WHERE key = ?", (json.dumps(port), f"ports.{key}"))
                     assert n.rowcount == 1, f"no ports.{key} in the config table"
+                for key, value in settings.items():
+                    n = db.execute("UPDATE config SET value = ? WHERE key = ?", (json.dumps(value), key))
+                    assert n.rowcount == 1, f"no {key} in the config table"
         finally:
             db.close()
 
