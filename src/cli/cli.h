@@ -134,6 +134,7 @@ int verb_restart(struct cli *cli, int argc, char **argv);
 int verb_dns(struct cli *cli, int argc, char **argv);
 int verb_dhcp(struct cli *cli, int argc, char **argv);
 int verb_ntp(struct cli *cli, int argc, char **argv);
+int verb_peer(struct cli *cli, int argc, char **argv);
 
 /* Sends PUT /api/config with body ({"dhcp": {...}}, ...) and reports what
  * was applied and what staged, as `pic config set` does (config.c). */

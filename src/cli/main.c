@@ -1,7 +1,7 @@
 /* pic: the command line of a PIC cell. This file holds the table of verbs,
  * the global options and the dispatch; each verb group lives in its own
  * file (init.c, status.c, config.c, users.c, tokens.c, revisions.c,
- * logs.c, services.c, dns.c, dhcp.c, ntp.c). */
+ * logs.c, services.c, dns.c, dhcp.c, ntp.c, peer.c). */
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +30,7 @@ static const struct verb verbs[] = {
         {"dns", verb_dns, "The zone's records: list, show, add, set, rm"},
         {"dhcp", verb_dhcp, "DHCP: show, set, reservations, reserve, unreserve, leases"},
         {"ntp", verb_ntp, "The time server: status, set"},
+        {"peer", verb_peer, "The VPN's peers: list, show, add, set, config, qr, rm"},
         {"help", verb_help, "Show this help, or a verb's"},
 };
 
