@@ -2,7 +2,7 @@
 // created, edited and deleted (admins); each shown with its full name.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useState } from 'react';
-import { api, type DnsRecord, type DnsRecordBody, type DnsRecordType } from '../../api';
+import { api, type DnsRecord, type DnsRecordBody, type DnsRecordList, type DnsRecordType } from '../../api';
 import { keys, useConfig } from '../../app/queries';
 import { useSession } from '../../app/RequireAuth';
 import { Alert, ErrorAlert } from '../../components/Alert';
@@ -72,7 +72,14 @@ export function DnsPage() {
   const remove = useMutation({
     mutationFn: (r: DnsRecord) => api.deleteDnsRecord(r.id),
     onMutate: () => setNotice(null),
-    onSuccess: (_, r) => setNotice(`Record ${r.fqdn} ${r.type} deleted.`),
+    onSuccess: (_, r) => {
+      // Gone from every cached page at once, whatever the refetch below
+      // races with (a search typed a moment before, say).
+      qc.setQueriesData<DnsRecordList>({ queryKey: keys.dnsRecordsAll }, (old) =>
+        old ? { ...old, records: old.records.filter((x) => x.id !== r.id), total: Math.max(0, old.total - 1) } : old,
+      );
+      setNotice(`Record ${r.fqdn} ${r.type} deleted.`);
+    },
     onSettled: refresh,
   });
   const saved = (verb: string) => (r: DnsRecord) => {
