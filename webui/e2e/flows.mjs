@@ -5,7 +5,7 @@
 //   node webui/e2e/flows.mjs --base http://127.0.0.1:8081 --flow login --shots DIR
 //        [--user admin] [--expect-cell test.cell] [--domain home.example]
 //        [--service caddy] [--rollback-to 1] [--record-name www] [--record-value 192.0.2.7]
-//        [--allow 192.168.77.0/24]
+//        [--allow 192.168.77.0/24] [--peer-name phone]
 // The password comes from the environment (PIC_E2E_PASSWORD). The outcome
 // is one JSON line on stdout: {"flow","ok","error"?,"screenshot","seen":{...}};
 // the exit status is 0 when the flow passed.
@@ -29,6 +29,7 @@ const { values: opt } = parseArgs({
     'record-name': { type: 'string', default: 'uitest' },
     'record-value': { type: 'string', default: '192.0.2.55' },
     allow: { type: 'string', default: '192.168.77.0/24' },
+    'peer-name': { type: 'string', default: 'phone' },
     chromium: { type: 'string', default: process.env.PIC_CHROMIUM || '/usr/bin/chromium' },
     timeout: { type: 'string', default: '20000' },
   },
@@ -86,6 +87,20 @@ async function openDns(page) {
   return text(zone);
 }
 
+async function openPeers(page) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Peers', exact: true }).click();
+  await page.getByRole('heading', { name: 'Peers', exact: true, level: 1 }).waitFor({ timeout: T });
+  await page.getByRole('table', { name: 'Peers' }).or(page.getByText('No peers yet.')).waitFor({ timeout: T });
+}
+
+/** GET from the page with its session (cookie): the status and JSON body. */
+async function apiGet(page, path) {
+  return page.evaluate(async (p) => {
+    const r = await fetch(p, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  }, path);
+}
+
 async function serviceRow(page, name) {
   return page.locator(`tr[data-service="${name}"]`);
 }
@@ -96,7 +111,7 @@ const FLOWS = {
     check(new URL(page.url()).pathname === '/', `after login the URL is ${page.url()}`);
     const nav = page.getByRole('navigation', { name: 'Main' });
     seen.nav = (await nav.getByRole('link').allTextContents()).map((s) => s.trim());
-    for (const label of ['Dashboard', 'Services', 'DNS', 'DHCP', 'NTP', 'Settings', 'Users', 'API tokens', 'Revisions'])
+    for (const label of ['Dashboard', 'Services', 'Peers', 'DNS', 'DHCP', 'NTP', 'Settings', 'Users', 'API tokens', 'Revisions'])
       check(seen.nav.includes(label), `navigation lacks ${label}: ${seen.nav}`);
   },
 
@@ -277,6 +292,76 @@ const FLOWS = {
     await noErrorAlerts(page, 'the NTP page after saving');
   },
 
+  // Adds a peer, sees its QR code on screen and downloads its .conf (the
+  // test compares the file with GET /api/peers/NAME/config?format=conf).
+  async peer_add(page) {
+    await login(page);
+    await openPeers(page);
+    const name = opt['peer-name'];
+    const form = page.getByRole('form', { name: 'Add peer' });
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    seen.fqdn_preview = await text(form.getByTestId('peer-fqdn-preview'));
+    await form.getByRole('button', { name: 'Add peer' }).click();
+    const panel = page.getByTestId('peer-config');
+    const img = panel.getByRole('img', { name: `QR code of the config of ${name}` });
+    await img.waitFor({ timeout: T });
+    // Drawn, not merely in the DOM: the browser decoded the SVG and shows it.
+    const drawn = await until(
+      () =>
+        img.evaluate((el) =>
+          el.complete && el.naturalWidth > 0
+            ? { natural: [el.naturalWidth, el.naturalHeight], shown: [el.clientWidth, el.clientHeight], src: el.src.slice(0, 26) }
+            : null,
+        ),
+      'the QR code image to load',
+    );
+    seen.qr = drawn;
+    check(await img.isVisible(), 'the QR code is not visible');
+    await page.screenshot({ path: join(opt.shots, 'peer_add-qr.png'), fullPage: true });
+    // The code as the screen shows it, for the test to decode (zbarimg).
+    seen.qr_png = join(opt.shots, 'peer_add-qrcode.png');
+    await img.screenshot({ path: seen.qr_png });
+    seen.config_text = await panel.getByTestId('peer-config-text').textContent();
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: T }),
+      panel.getByRole('link', { name: 'Download .conf' }).click(),
+    ]);
+    seen.download_name = download.suggestedFilename();
+    seen.download_path = join(opt.shots, `downloaded-${seen.download_name}`);
+    await download.saveAs(seen.download_path);
+    check((await download.failure()) === null, `the download failed: ${await download.failure()}`);
+    const row = page.locator(`tr[data-peer="${name}"]`);
+    await row.waitFor({ timeout: T });
+    seen.ip = await text(row.getByTestId('peer-ip'));
+    seen.fqdn = await text(row.getByTestId('peer-fqdn'));
+    seen.state = await text(row.locator('[data-state]'));
+    seen.services = await text(row.getByTestId('peer-services'));
+    await noErrorAlerts(page, 'the Peers page');
+  },
+
+  // Finds the peer by searching, disables it, then deletes it after confirming.
+  async peer_disable_delete(page) {
+    await login(page);
+    await openPeers(page);
+    const name = opt['peer-name'];
+    await page.getByLabel('Search', { exact: true }).fill(name);
+    const row = page.locator(`tr[data-peer="${name}"]`);
+    await row.waitFor({ timeout: T });
+    seen.state_before = await text(row.locator('[data-state]'));
+    await row.getByRole('button', { name: `Disable ${name}` }).click();
+    await page.getByText(`Peer ${name} disabled.`).waitFor({ timeout: T });
+    await until(async () => (await text(row.locator('[data-state]'))) === 'disabled', 'the row to show disabled');
+    seen.state_after_disable = 'disabled';
+    await row.getByRole('button', { name: `Enable ${name}` }).waitFor({ timeout: T });
+    seen.enabled_after_disable = (await apiGet(page, `/api/peers/${name}`)).body?.enabled;
+    await row.getByRole('button', { name: 'Delete', exact: true }).click();
+    await row.getByRole('button', { name: `Delete ${name}` }).click();
+    await page.getByText(`Peer ${name} deleted.`).waitFor({ timeout: T });
+    await row.waitFor({ state: 'detached', timeout: T });
+    seen.status_after_delete = (await apiGet(page, `/api/peers/${name}`)).status;
+    await noErrorAlerts(page, 'the Peers page');
+  },
+
   async rollback(page) {
     await login(page);
     await page.getByRole('link', { name: 'Revisions' }).click();
@@ -341,6 +426,7 @@ async function main() {
         '--disable-quic',
       ],
       viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
       timeout: 30000,
     });
     const page = browser.pages()[0] ?? (await browser.newPage());

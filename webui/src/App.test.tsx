@@ -85,7 +85,7 @@ describe('the app shell', () => {
     renderApp('/');
     const nav = await screen.findByRole('navigation', { name: 'Main' });
     await waitFor(() =>
-      expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Dashboard', 'Services', 'DNS', 'DHCP', 'NTP', 'API tokens']),
+      expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Dashboard', 'Services', 'Peers', 'DNS', 'DHCP', 'NTP', 'API tokens']),
     );
     expect(screen.getByText('bob')).toBeInTheDocument();
   });
@@ -106,6 +106,7 @@ describe('the app shell', () => {
       expect(within(nav).getAllByRole('link').map((a) => a.getAttribute('href'))).toEqual([
         '/',
         '/services',
+        '/peers',
         '/dns',
         '/dhcp',
         '/ntp',

@@ -10,6 +10,7 @@ import { DhcpPage } from './pages/dhcp/DhcpPage';
 import { DnsPage } from './pages/dns/DnsPage';
 import { LoginPage } from './pages/login/LoginPage';
 import { NtpPage } from './pages/ntp/NtpPage';
+import { PeersPage } from './pages/peers/PeersPage';
 import { RevisionsPage } from './pages/revisions/RevisionsPage';
 import { ServicesPage } from './pages/services/ServicesPage';
 import { SettingsPage } from './pages/settings/SettingsPage';
@@ -54,6 +55,7 @@ export function AppRoutes() {
         <Route element={<RequireAuth>{(me) => <Layout me={me} />}</RequireAuth>}>
           <Route index element={<DashboardPage />} />
           <Route path="services" element={<ServicesPage />} />
+          <Route path="peers" element={<PeersPage />} />
           <Route path="dns" element={<DnsPage />} />
           <Route path="dhcp" element={<DhcpPage />} />
           <Route path="ntp" element={<NtpPage />} />

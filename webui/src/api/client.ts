@@ -210,12 +210,14 @@ export class Client {
     return this.baseUrl + fillPath(path, params) + queryString(query);
   }
 
-  async request<P extends ApiPath, M extends MethodOf<P>>(
+  /** Sends the request; returns the 2xx response or throws its ApiError. */
+  private async send<P extends ApiPath, M extends MethodOf<P>>(
     method: M,
     path: P,
-    opts: RequestOptions<P, M> = {},
-  ): Promise<Ok<P, M>> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    opts: RequestOptions<P, M>,
+    accept: string,
+  ): Promise<Response> {
+    const headers: Record<string, string> = { Accept: accept };
     let body: string | undefined;
     if (opts.body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -252,6 +254,15 @@ export class Client {
       }
       throw err;
     }
+    return res;
+  }
+
+  async request<P extends ApiPath, M extends MethodOf<P>>(
+    method: M,
+    path: P,
+    opts: RequestOptions<P, M> = {},
+  ): Promise<Ok<P, M>> {
+    const res = await this.send(method, path, opts, 'application/json');
     if (res.status === 204) return undefined as Ok<P, M>;
     const text = await res.text();
     if (text === '') return undefined as Ok<P, M>;
@@ -261,6 +272,28 @@ export class Client {
       throw new ApiError(res.status, 'http', `The cell sent a response that is not JSON (HTTP ${res.status}).`);
     }
   }
+
+  /** A response that is a file (a download): its bytes, and the name the
+   * server gave it in Content-Disposition (null without one). Errors are
+   * the JSON ones of request(). */
+  async requestFile<P extends ApiPath, M extends MethodOf<P>>(
+    method: M,
+    path: P,
+    opts: RequestOptions<P, M> = {},
+  ): Promise<{ blob: Blob; filename: string | null }> {
+    const res = await this.send(method, path, opts, '*/*');
+    return { blob: await res.blob(), filename: filenameOf(res.headers.get('Content-Disposition')) };
+  }
+}
+
+/** The file name of `attachment; filename="x.conf"` (the quoted or the bare
+ * form); null when there is none or it could name a path. */
+export function filenameOf(disposition: string | null): string | null {
+  if (!disposition) return null;
+  const m = /;\s*filename\s*=\s*(?:"([^"]*)"|([^;\s]+))/i.exec(disposition);
+  const name = m ? (m[1] ?? m[2] ?? '') : '';
+  if (name === '' || /[/\\]/.test(name) || name.startsWith('.')) return null;
+  return name;
 }
 
 export const client = new Client();

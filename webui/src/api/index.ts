@@ -34,6 +34,12 @@ export type DhcpLease = Ok<'/api/dhcp/leases', 'get'>['leases'][number];
 export type NtpStatus = Ok<'/api/ntp/status', 'get'>;
 export type NtpSource = NtpStatus['sources'][number];
 export type NtpClient = NtpStatus['clients'][number];
+export type PeerList = Ok<'/api/peers', 'get'>;
+export type Peer = PeerList['peers'][number];
+export type PeerService = Peer['services'][number];
+export type PeerConfig = Ok<'/api/peers/{name}/config', 'get'>;
+export type WireguardStatus = Ok<'/api/wireguard/status', 'get'>;
+export type PeerStatus = WireguardStatus['peers'][number];
 
 export const api = {
   health: () => client.request('get', '/health'),
@@ -87,6 +93,21 @@ export const api = {
   deleteDhcpReservation: (mac: string) => client.request('delete', '/api/dhcp/reservations/{mac}', { path: { mac } }),
   dhcpLeases: () => client.request('get', '/api/dhcp/leases'),
   ntpStatus: () => client.request('get', '/api/ntp/status'),
+  peers: (query: PeerQuery) => client.request('get', '/api/peers', { query }),
+  createPeer: (body: PeerCreateBody) => client.request('post', '/api/peers', { body }),
+  updatePeer: (name: string, body: PeerUpdateBody) => client.request('put', '/api/peers/{name}', { path: { name }, body }),
+  deletePeer: (name: string) => client.request('delete', '/api/peers/{name}', { path: { name } }),
+  /** The config text and its QR code as an SVG document (admins; it holds the private key). */
+  peerConfig: (name: string) =>
+    client.request('get', '/api/peers/{name}/config', { path: { name } }),
+  /** The config file as picd serves it for download (format=conf), with its file name. */
+  peerConfigFile: (name: string) =>
+    client.requestFile('get', '/api/peers/{name}/config', { path: { name }, query: { format: 'conf' } }),
+  /** The URL of that file (GET, cookie auth: usable as a link's href). */
+  peerConfigFileUrl: (name: string) => client.url('/api/peers/{name}/config', { name }, { format: 'conf' }),
+  /** The VPN as picd last sampled it; with `peer`, that peer alone and its history of rates. */
+  wireguardStatus: (peer?: string) =>
+    client.request('get', '/api/wireguard/status', { query: peer ? { peer } : undefined }),
 };
 
 type ReqBody<P extends ApiPath, M extends MethodOf<P>> = NonNullable<RequestOptions<P, M>['body']>;
@@ -98,3 +119,6 @@ export type DnsRecordBody = ReqBody<'/api/dns/records', 'post'>;
 export type DnsRecordQuery = NonNullable<RequestOptions<'/api/dns/records', 'get'>['query']>;
 export type DhcpReservationBody = ReqBody<'/api/dhcp/reservations', 'post'>;
 export type DhcpReservationUpdateBody = ReqBody<'/api/dhcp/reservations/{mac}', 'put'>;
+export type PeerCreateBody = ReqBody<'/api/peers', 'post'>;
+export type PeerUpdateBody = ReqBody<'/api/peers/{name}', 'put'>;
+export type PeerQuery = NonNullable<RequestOptions<'/api/peers', 'get'>['query']>;

@@ -451,6 +451,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/wireguard/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The VPN as last sampled (every `interval_s` seconds on picd's loop, never per request).
+         * @description Every peer with its endpoint, last handshake, byte counters and
+         *     current rates (bytes per second over the last interval). With
+         *     `peer`, that peer alone and its recent history of rates, oldest
+         *     first, for a traffic chart. All zero and null while the VPN is
+         *     not running.
+         */
+        get: operations["getWireguardStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/wireguard/peers": {
         parameters: {
             query?: never;
@@ -1208,9 +1232,34 @@ export interface components {
             /** @description The config as a QR code, an SVG document. */
             qr_svg: string;
         };
+        PeerStatus: {
+            name: components["schemas"]["PeerName"];
+            public_key: components["schemas"]["WireguardKey"];
+            /** @description In WireGuard now (enabled and not expired). */
+            enabled: boolean;
+            endpoint: string | null;
+            latest_handshake: components["schemas"]["Time"] | null;
+            rx_bytes: number;
+            tx_bytes: number;
+            rx_rate: number;
+            tx_rate: number;
+            history?: {
+                rx_rate: number[];
+                tx_rate: number[];
+            };
+        };
+        WireguardStatus: {
+            interface: string;
+            running: boolean;
+            public_key: string;
+            listen_port: number;
+            sampled_at: components["schemas"]["Time"] | null;
+            interval_s: number;
+            peers: components["schemas"]["PeerStatus"][];
+        };
         /**
          * @description The VPN's interface (`pic0`; a new name is staged, as it cuts every
-         *     peer off), the uplink that full-tunnel peers are NATed out of (empty:
+         *     peer off; empty turns the VPN off), the uplink that full-tunnel peers are NATed out of (empty:
          *     none), and whether peers may reach each other (default no).
          */
         WireguardSettings: {
@@ -2430,6 +2479,34 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getWireguardStatus: {
+        parameters: {
+            query?: {
+                peer?: components["schemas"]["PeerName"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WireguardStatus"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };

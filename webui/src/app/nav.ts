@@ -6,6 +6,7 @@ export type NavItem = { to: string; label: string; role: Role };
 export const NAV: NavItem[] = [
   { to: '/', label: 'Dashboard', role: 'user' },
   { to: '/services', label: 'Services', role: 'user' },
+  { to: '/peers', label: 'Peers', role: 'user' },
   { to: '/dns', label: 'DNS', role: 'user' },
   { to: '/dhcp', label: 'DHCP', role: 'user' },
   { to: '/ntp', label: 'NTP', role: 'user' },

@@ -21,6 +21,12 @@ export const keys = {
   dhcpReservations: ['dhcp-reservations'] as const,
   dhcpLeases: ['dhcp-leases'] as const,
   ntpStatus: ['ntp-status'] as const,
+  peers: (q: { search: string; limit: number; offset: number }) => ['peers', q] as const,
+  peersAll: ['peers'] as const,
+  /** A peer's config holds its private key: cached only while shown (gcTime 0). */
+  peerConfig: (name: string) => ['peer-config', name] as const,
+  wireguardStatus: ['wireguard-status'] as const,
+  peerTraffic: (name: string) => ['wireguard-status', { peer: name }] as const,
 };
 
 export function useMe(enabled = true) {

@@ -56,3 +56,23 @@ export function formatOffset(seconds: number | null | undefined): string {
   if (a >= 1e-3) return `${sign}${(a * 1e3).toFixed(3)} ms`;
   return `${sign}${Math.round(a * 1e6)} µs`;
 }
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** 1536 -> "1.5 KiB"; 0 -> "0 B". */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n) || n < 0) return '—';
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${BYTE_UNITS[u]}`;
+}
+
+/** Bytes per second: "1.5 KiB/s". */
+export function formatRate(bps: number | null | undefined): string {
+  const b = formatBytes(bps);
+  return b === '—' ? b : `${b}/s`;
+}
