@@ -4,7 +4,7 @@
  * When /usr/bin/caddy is installed, every rendered config must also pass
  * `caddy validate`. */
 #include "testutil.h"
-#include "golden_diff.h"
+#include "golden.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,32 +40,6 @@ struct loaded_state {
 static void loaded_state_release(struct loaded_state *l) {
         json_decref(l->json);
         l->json = NULL;
-}
-
-static char *read_file_or_null(const char *path, size_t *ret_len) {
-        FILE *f = fopen(path, "rbe");
-        if (!f)
-                return NULL;
-        struct buf b = BUF_INIT;
-        char chunk[8192];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-                assert_int_equal(buf_append(&b, chunk, n), 0);
-        assert_false(ferror(f));
-        fclose(f);
-        *ret_len = b.len;
-        return buf_steal(&b);
-}
-
-static void write_file(const char *path, const char *data, size_t len) {
-        _cleanup_free_ char *tmp = NULL;
-        assert_true(asprintf(&tmp, "%s.tmp", path) > 0);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                fail_msg("cannot write '%s': %s", tmp, strerror(errno));
-        assert_int_equal(write(fd, data, len), (ssize_t)len);
-        assert_int_equal(close(fd), 0);
-        assert_int_equal(rename(tmp, path), 0);
 }
 
 static const char *str_field(json_t *obj, const char *key) {

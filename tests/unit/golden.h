@@ -1,10 +1,17 @@
-/* The golden tests' report of a mismatch: a unified-diff-like excerpt
+/* The golden tests' files (read whole, or written for UPDATE_GOLDEN=1) and
+ * their report of a mismatch: a unified-diff-like excerpt
  * around the first line that differs, on stderr as TAP comments. Shared by
  * the renderers' golden tests; header-only, like testutil.h. */
 #pragma once
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/cleanup.h"
 
 /* Start of line n (0-based) of s, or NULL past the end. */
 static inline const char *line_at(const char *s, size_t len, size_t n) {
@@ -46,4 +53,30 @@ static inline size_t report_diff(const char *label, const char *want, size_t wan
         print_lines('-', want, want_len, line, 4);
         print_lines('+', got, got_len, line, 4);
         return line + 1;
+}
+
+static inline char *read_file_or_null(const char *path, size_t *ret_len) {
+        FILE *f = fopen(path, "rbe");
+        if (!f)
+                return NULL;
+        struct buf b = BUF_INIT;
+        char chunk[8192];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+                assert_int_equal(buf_append(&b, chunk, n), 0);
+        assert_false(ferror(f));
+        fclose(f);
+        *ret_len = b.len;
+        return buf_steal(&b);
+}
+
+static inline void write_file(const char *path, const char *data, size_t len) {
+        _cleanup_free_ char *tmp = NULL;
+        assert_true(asprintf(&tmp, "%s.tmp", path) > 0);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                fail_msg("cannot write '%s': %s", tmp, strerror(errno));
+        assert_int_equal(write(fd, data, len), (ssize_t)len);
+        assert_int_equal(close(fd), 0);
+        assert_int_equal(rename(tmp, path), 0);
 }
