@@ -57,7 +57,7 @@ static void expire_confirm_window(struct picd *p) {
 static void on_commit(struct api_context *ctx) {
         struct picd *p = ctx->userdata;
         if (p->runtime && !p->shutting_down)
-                runtime_schedule_reconcile(p->runtime);
+                runtime_committed(p->runtime);
 }
 
 static void on_all_stopped(void *userdata) {

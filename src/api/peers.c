@@ -194,6 +194,8 @@ int peers_create_handler(struct request *req, struct response *resp) {
                 remove_peer_secrets(dir, p.name);
                 return peer_error(resp, r, &err);
         }
+        /* Live before the answer: a 201 means the peer can connect. */
+        (void)runtime_peer_changed(req->ctx->runtime, NULL, &p);
         return reply_peer(req, resp, 201, p.name);
 }
 
@@ -217,6 +219,8 @@ int peers_update_handler(struct request *req, struct response *resp) {
                 txn_abort(&t);
         else if ((r = txn_commit(&t, actor, summary, NULL)) < 0)
                 return api_error_errno(resp, r, "peer");
+        if (changed && req->ctx->runtime)
+                (void)runtime_peer_changed(req->ctx->runtime, &old, &p);
         return reply_peer(req, resp, 200, p.name);
 }
 
@@ -237,6 +241,7 @@ int peers_delete_handler(struct request *req, struct response *resp) {
         snprintf(summary, sizeof summary, "peer %s (%s) removed", old.name, old.ip);
         if (r < 0 || (r = txn_commit(&t, actor, summary, NULL)) < 0)
                 return api_error_errno(resp, r, "peer");
+        (void)runtime_peer_changed(req->ctx->runtime, &old, NULL);
         /* After the commit: a failed commit keeps the peer, and its keys. */
         remove_peer_secrets(dir, old.name);
         return api_reply(resp, 204, NULL);

@@ -8,11 +8,13 @@
 #include "api/api.h"
 #include "api/handlers.h"
 #include "apply/runtime.h"
+#include "apply/vpn.h"
 #include "apply/vpn_stats.h"
 #include "common/cleanup.h"
 #include "common/jsonutil.h"
 #include "common/timeutil.h"
 #include "common/validate.h"
+#include "store/peers.h"
 #include "supervise/supervisor.h"
 
 static json_t *time_or_null(int64_t t) {
@@ -45,6 +47,28 @@ static json_t *peer_json(const struct wg_peer_view *p, const struct peer_stats *
         return o;
 }
 
+struct status_walk {
+        const char *only;
+        const struct vpn_stats *stats; /* NULL: the VPN is not running */
+        json_t *peers;
+        bool found;
+        int64_t now;
+};
+
+/* Peers come from the store, not the last rendered state: a peer added a
+ * moment ago is live before the files are rewritten. */
+static int status_peer(const struct peer *stored, void *userdata) {
+        struct status_walk *w = userdata;
+        if (w->only && !streq(w->only, stored->name))
+                return 0;
+        w->found = true;
+        const char *services[32];
+        struct wg_peer_view p;
+        vpn_peer_view(stored, "", services, w->now, &p);
+        json_t *o = peer_json(&p, w->stats ? vpn_stats_find(w->stats, p.public_key) : NULL, w->only != NULL);
+        return o && json_array_append_new(w->peers, o) == 0 ? 0 : -ENOMEM;
+}
+
 int wireguard_status_handler(struct request *req, struct response *resp) {
         struct runtime *rt = req->ctx->runtime;
         if (!rt)
@@ -59,17 +83,13 @@ int wireguard_status_handler(struct request *req, struct response *resp) {
         _cleanup_json_ json_t *peers = json_array();
         if (!peers)
                 return api_error_errno(resp, -ENOMEM, "status");
-        bool found = false;
-        for (unsigned i = 0; i < st->n_wg_peers; i++) {
-                const struct wg_peer_view *p = &st->wg_peers[i];
-                if (only && !streq(only, p->name))
-                        continue;
-                found = true;
-                json_t *o = peer_json(p, running ? vpn_stats_find(stats, p->public_key) : NULL, only != NULL);
-                if (!o || json_array_append_new(peers, o) < 0)
-                        return api_error_errno(resp, -ENOMEM, "status");
-        }
-        if (only && !found)
+        struct status_walk w = {.only = only, .stats = running ? stats : NULL, .peers = peers, .now = now_unix()};
+        struct peer one;
+        int r = only ? (peers_get(req->ctx->store, only, &one) == 0 ? status_peer(&one, &w) : 0)
+                     : peers_foreach(req->ctx->store, status_peer, &w);
+        if (r < 0)
+                return api_error_errno(resp, r, "status");
+        if (only && !w.found)
                 return api_error(resp, 404, NULL, "no peer '%s'", only);
         return api_reply(resp, 200,
                          json_pack("{s:s, s:b, s:s, s:i, s:o, s:i, s:O}", "interface", st->wg_interface ? st->wg_interface : "",

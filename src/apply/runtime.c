@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <sodium.h>
 
 #include "apply/lan.h"
+#include "apply/peer_live.h"
 #include "apply/vpn.h"
 #include "apply/vpn_stats.h"
 #include "common/exec.h"
@@ -25,6 +27,7 @@
 #include "store/apply_log.h"
 #include "store/config.h"
 #include "store/dns.h"
+#include "store/peers.h"
 
 #ifndef PIC_WEBUI_DIST_DEFAULT
 #define PIC_WEBUI_DIST_DEFAULT "/usr/share/pic/webui"
@@ -79,7 +82,18 @@ struct runtime {
         sd_event_source *vpn_tick;
         struct vpn_stats vpn_stats;
         uint64_t writes, reloads;
+
+        /* Peer changes went to the daemons live; the managed files follow
+         * once changes pause (FILES_QUIET_USEC), or FILES_LAG_MAX_USEC
+         * after the first at the latest. */
+        bool files_behind;
+        uint64_t behind_since; /* CLOCK_MONOTONIC usec */
+        uint64_t live_generation; /* the store generation a live change covered */
+        sd_event_source *files_later;
 };
+
+#define FILES_QUIET_USEC (1000ULL * 1000)
+#define FILES_LAG_MAX_USEC (10ULL * 1000 * 1000)
 
 static char *path_join(const char *a, const char *b) {
         char *p;
@@ -242,11 +256,30 @@ static int snapshot(struct runtime *rt) {
         return 0;
 }
 
+/* One service's files, written from a fresh snapshot without touching
+ * the daemon (it is about to start on them). */
+static int catch_up_files(struct runtime_service *s) {
+        int r = snapshot(s->rt);
+        if (r < 0)
+                return r;
+        struct reconcile_counts counts = {0};
+        _cleanup_json_ json_t *files = json_array(), *services = json_array();
+        if (!files || !services)
+                return -ENOMEM;
+        r = reconcile_service(s->adapter, &s->env, false, &counts, files, services);
+        s->rt->writes += counts.writes;
+        return r;
+}
+
 static int service_build_command(void *userdata, char ***ret_argv, char ***ret_envp) {
         struct runtime_service *s = userdata;
         int r = s->adapter->prepare ? s->adapter->prepare(&s->env) : 0;
         if (r < 0)
                 return r;
+        /* A daemon (re)starting reads its files: those behind live peer
+         * changes are brought up to date first. */
+        if (s->rt->files_behind && (r = catch_up_files(s)) < 0)
+                log_warning_errno(r, "Failed to bring %s's files up to date before its start", s->adapter->name);
         /* Never start a daemon on its built-in defaults: without the files
          * a reconcile wrote (and its checker passed), it does not start. */
         for (unsigned i = 0; i < s->adapter->n_files; i++) {
@@ -471,6 +504,7 @@ struct runtime *runtime_free(struct runtime *rt) {
         sd_event_source_disable_unref(rt->leases_watch);
         sd_event_source_disable_unref(rt->leases_settle);
         sd_event_source_disable_unref(rt->trim_later);
+        sd_event_source_disable_unref(rt->files_later);
         sd_event_source_disable_unref(rt->vpn_tick);
         vpn_stats_release(&rt->vpn_stats);
         supervisor_free(rt->supervisor);
@@ -533,7 +567,10 @@ static void schedule_trim(struct runtime *rt) {
         sd_event_source_set_enabled(rt->trim_later, SD_EVENT_ONESHOT);
 }
 
-int runtime_reconcile(struct runtime *rt, json_t **ret_outcome) {
+/* live: reload the daemons whose files changed, or apply the change to
+ * them directly; without it only the files are written (the daemons have
+ * the change already, see runtime_peer_changed). */
+static int reconcile_all(struct runtime *rt, bool live, json_t **ret_outcome) {
         int r = snapshot(rt);
         if (r < 0)
                 return r;
@@ -546,7 +583,7 @@ int runtime_reconcile(struct runtime *rt, json_t **ret_outcome) {
                 struct runtime_service *s = &rt->services[i];
                 s->env.pid = supervised_pid(s->supervised);
                 enum service_state st = supervised_state(s->supervised);
-                bool running = st == SERVICE_READY;
+                bool running = live && st == SERVICE_READY;
                 struct reconcile_counts counts = {0};
                 if (reconcile_service(s->adapter, &s->env, running, &counts, files, services) < 0)
                         ok = false;
@@ -571,8 +608,101 @@ int runtime_reconcile(struct runtime *rt, json_t **ret_outcome) {
                 *ret_outcome = outcome;
         else
                 json_decref(outcome);
+        /* Every file now says what the store says. */
+        rt->files_behind = false;
+        if (rt->files_later)
+                sd_event_source_set_enabled(rt->files_later, SD_EVENT_OFF);
         schedule_trim(rt);
         return 0;
+}
+
+int runtime_reconcile(struct runtime *rt, json_t **ret_outcome) {
+        return reconcile_all(rt, true, ret_outcome);
+}
+
+static int on_files_later(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void)s;
+        (void)usec;
+        struct runtime *rt = userdata;
+        int r = reconcile_all(rt, false, NULL);
+        if (r < 0) {
+                log_error_errno(r, "Writing the files behind live peer changes failed; reconciling");
+                runtime_schedule_reconcile(rt);
+        }
+        return 0;
+}
+
+static void schedule_files(struct runtime *rt) {
+        uint64_t now;
+        if (sd_event_now(rt->event, CLOCK_MONOTONIC, &now) < 0) {
+                runtime_schedule_reconcile(rt);
+                return;
+        }
+        if (!rt->files_behind) {
+                rt->files_behind = true;
+                rt->behind_since = now;
+        }
+        uint64_t when = now + FILES_QUIET_USEC;
+        if (when > rt->behind_since + FILES_LAG_MAX_USEC)
+                when = rt->behind_since + FILES_LAG_MAX_USEC;
+        if (!rt->files_later &&
+            sd_event_add_time(rt->event, &rt->files_later, CLOCK_MONOTONIC, when, 100 * 1000, on_files_later, rt) < 0) {
+                runtime_schedule_reconcile(rt);
+                return;
+        }
+        sd_event_source_set_time(rt->files_later, when);
+        sd_event_source_set_enabled(rt->files_later, SD_EVENT_ONESHOT);
+}
+
+static bool service_ready(struct runtime *rt, const char *name) {
+        struct runtime_service *s = find_service(rt, name);
+        return s && supervised_state(s->supervised) == SERVICE_READY;
+}
+
+/* A record of the zone that has the peer's name would share its owner
+ * with the live change: such a rare zone goes the whole way. */
+static bool name_has_records(struct runtime *rt, const struct peer *p) {
+        char owner[48];
+        snprintf(owner, sizeof owner, "%s.peers", p->name);
+        for (unsigned i = 0; i < rt->records.n; i++)
+                if (strcasecmp(rt->records.views[i].name, owner) == 0)
+                        return true;
+        return false;
+}
+
+int runtime_peer_changed(struct runtime *rt, const struct peer *before, const struct peer *after) {
+        const struct peer *p = after ? after : before;
+        struct runtime_service *wg = find_service(rt, "wireguard");
+        bool vpn_on = wg && (!wg->adapter->enabled || wg->adapter->enabled(&rt->state));
+        int r = -EAGAIN;
+        _cleanup_free_ char *why = NULL;
+        /* Live only onto daemons that are up: one starting reads its files,
+         * which a whole reconcile writes first. */
+        if (p && service_ready(rt, "unbound") && (!vpn_on || service_ready(rt, "wireguard")) &&
+            !name_has_records(rt, p)) {
+                struct peer_live l = {
+                        .st = &rt->state,
+                        .wg_tmp_dir = vpn_on ? wg->env.run_dir : NULL,
+                        .secrets_dir = rt->secrets_dir,
+                        .now = now_unix(),
+                };
+                r = peer_live_apply(&l, before, after, &why);
+        }
+        if (r < 0) {
+                if (r != -EAGAIN)
+                        log_warning("Peer %s: the live change failed (%s), reconciling the whole", p ? p->name : "?",
+                                    why ? why : strerror(-r));
+                runtime_schedule_reconcile(rt);
+                return r;
+        }
+        rt->live_generation = store_generation(rt->store);
+        schedule_files(rt);
+        return 0;
+}
+
+void runtime_committed(struct runtime *rt) {
+        if (store_generation(rt->store) != rt->live_generation)
+                runtime_schedule_reconcile(rt);
 }
 
 static int on_reconcile_soon(sd_event_source *s, void *userdata) {

@@ -23,6 +23,17 @@ void runtime_stop(struct runtime *rt, supervisor_stopped_cb cb, void *userdata);
 /* Runs a reconcile on the next turn of the loop (once, however often it is
  * asked before then): after every committed revision. */
 void runtime_schedule_reconcile(struct runtime *rt);
+/* After a committed revision: reconciles, unless runtime_peer_changed
+ * already applied that revision live. */
+void runtime_committed(struct runtime *rt);
+/* A peer added (before NULL), changed, or removed (after NULL), as the
+ * store has it after the commit: applied to the running daemons at once
+ * (peer_live.h), and the managed files written once changes pause. Where
+ * that cannot be done (a daemon not up, a daemon refusing) a whole
+ * reconcile is scheduled instead, and a negative errno returned; the
+ * store stays the truth either way. */
+struct peer;
+int runtime_peer_changed(struct runtime *rt, const struct peer *before, const struct peer *after);
 /* Render everything, write what differs (checked, atomically), remove what
  * is stale, reload what changed. ret_outcome (may be NULL) is what
  * GET /api/apply/status shows. */

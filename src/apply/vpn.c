@@ -37,6 +37,25 @@ int vpn_ensure_cell_key(const char *secrets_dir) {
         return secret_file_write(path, key);
 }
 
+void vpn_peer_view(const struct peer *p, const char *psk, const char **services, int64_t now,
+                   struct wg_peer_view *ret) {
+        unsigned n = 0;
+        for (unsigned k = 0; k < config_services_count; k++)
+                if (p->services & (1u << k))
+                        services[n++] = config_services[k];
+        *ret = (struct wg_peer_view){
+                .name = p->name,
+                .ip = p->ip,
+                .public_key = p->public_key,
+                .preshared_key = psk,
+                .services = services,
+                .n_services = n,
+                .full_tunnel = p->full_tunnel,
+                .enabled = p->enabled && !peer_expired(p, now),
+                .keepalive = p->keepalive,
+        };
+}
+
 struct collect {
         struct peer *v;
         unsigned n, cap;
@@ -89,22 +108,7 @@ int vpn_snapshot_load(struct vpn_snapshot *ret, struct store *s, const char *sec
                 if (vpn_peer_secret_path(secrets_dir, p->name, "psk", &psk_path) < 0 ||
                     secret_file_read(psk_path, v.psks[i], sizeof v.psks[i]) < 0 || !wgkey_valid(v.psks[i]))
                         v.psks[i][0] = 0; /* no preshared key: still a working peer */
-                const char **svc = v.services + (size_t)i * config_services_count;
-                unsigned n_svc = 0;
-                for (unsigned k = 0; k < config_services_count; k++)
-                        if (p->services & (1u << k))
-                                svc[n_svc++] = config_services[k];
-                v.views[i] = (struct wg_peer_view){
-                        .name = p->name,
-                        .ip = p->ip,
-                        .public_key = p->public_key,
-                        .preshared_key = v.psks[i],
-                        .services = svc,
-                        .n_services = n_svc,
-                        .full_tunnel = p->full_tunnel,
-                        .enabled = p->enabled && !peer_expired(p, now),
-                        .keepalive = p->keepalive,
-                };
+                vpn_peer_view(p, v.psks[i], v.services + (size_t)i * config_services_count, now, &v.views[i]);
                 v.names[i] = (struct peer_name_view){p->name, p->ip};
         }
         *ret = v;

@@ -27,6 +27,11 @@ int vpn_ensure_cell_key(const char *secrets_dir);
 /* The peer's secret files: DIR/secrets/peers/<name>.key and .psk. */
 int vpn_peer_secret_path(const char *secrets_dir, const char *name, const char *suffix, char **ret);
 
+/* A stored peer as the renderers see it: its services' names go into
+ * `services` (room for config_services_count), an expired peer counts as
+ * disabled. The view points into p, psk and services. */
+void vpn_peer_view(const struct peer *p, const char *psk, const char **services, int64_t now,
+                   struct wg_peer_view *ret);
 /* Peers expired by `now` are left out as if disabled. */
 int vpn_snapshot_load(struct vpn_snapshot *ret, struct store *s, const char *secrets_dir, int64_t now);
 void vpn_snapshot_release(struct vpn_snapshot *v);

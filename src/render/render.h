@@ -161,6 +161,11 @@ int render_caddy(const struct cell_state *st, struct buf *out);
  * unbound-control local_data / local_data_remove instead of a reload. */
 int render_unbound_conf(const struct cell_state *st, struct buf *out);
 int render_unbound_local_data(const struct cell_state *st, struct buf *out);
+/* One VPN peer's line of that zone ("NAME.peers.ZONE. TTL IN A IP\n"), or
+ * with name_only its owner name alone, for unbound-control's local_datas
+ * and local_datas_remove; -EINVAL when the name or address fails. */
+int render_unbound_peer_rr(const struct cell_state *st, const char *name, const char *ip, bool name_only,
+                           struct buf *out);
 
 /* dnsmasq in DHCP-only mode: dnsmasq.conf (re-read only by a restart) and
  * the reservations file it names as dhcp-hostsfile (re-read on SIGHUP). */

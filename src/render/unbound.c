@@ -458,6 +458,21 @@ static void emit_host_names(struct text *t, struct host_name *names, size_t n, c
         }
 }
 
+/* One peer's record as the zone has it, for a change made live
+ * (local_datas), or its bare name for a removal (local_datas_remove). */
+int render_unbound_peer_rr(const struct cell_state *st, const char *name, const char *ip, bool name_only,
+                           struct buf *out) {
+        if (!st->zone || !host_ok(name, "peers", ip, st->zone))
+                return -EINVAL;
+        struct text t = TEXT_INIT;
+        if (name_only)
+                text_emit(&t, "%s.peers.%s.\n", name, st->zone);
+        else
+                text_emit(&t, "%s.peers.%s. %u IN %s %s\n", name, st->zone, SERVICE_TTL,
+                          strchr(ip, ':') ? "AAAA" : "A", ip);
+        return text_finish(&t, out);
+}
+
 static void emit_peers(const struct cell_state *st, struct text *t) {
         if (st->n_peers == 0)
                 return;

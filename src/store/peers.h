@@ -57,8 +57,9 @@ int peers_list(struct store *s, const struct peers_query *q, const char *zone, i
                int64_t *ret_total);
 int peers_foreach(struct store *s, int (*cb)(const struct peer *p, void *userdata), void *userdata);
 
-/* The first free address of the VPN subnet (not the network, broadcast,
- * the cell's own address or a peer's). -ENOSPC when none is left. */
+/* A free address of the VPN subnet (not the network, broadcast, the
+ * cell's own address or a peer's): the next one after the last handed
+ * out, wrapping around (see peers.c). -ENOSPC when none is left. */
 int peers_free_ip(struct store *s, const struct cidr4 *vpn, char ret[16]);
 
 /* Mutations inside a transaction, each recording a change (entity "peer",

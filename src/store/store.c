@@ -23,6 +23,7 @@ struct store {
         struct cached_stmt cache[STMT_CACHE_MAX];
         unsigned n_cached;
         uint64_t generation; /* bumped by every committed revision */
+        uint64_t peer_ip_next; /* where the search for a free VPN address starts */
 };
 
 int store_errno(int rc) {
@@ -192,6 +193,10 @@ struct store *store_close(struct store *s) {
         sqlite3_close(s->db);
         free(s);
         return NULL;
+}
+
+uint64_t *store_peer_ip_next(struct store *s) {
+        return &s->peer_ip_next;
 }
 
 uint64_t store_generation(struct store *s) {

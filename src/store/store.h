@@ -37,6 +37,10 @@ int store_errno(int sqlite_rc);
  * connection: caches of derived data compare it to know they are current.
  * picd is the only writer while it runs, so this sees every change. */
 uint64_t store_generation(struct store *s);
+/* peers.c's next-fit hint: the host number after the last address it
+ * handed out (0 after open). Memory only: a wrong hint costs time, never
+ * a wrong answer. */
+uint64_t *store_peer_ip_next(struct store *s);
 
 /* The number of the newest revision (0 when there is none). */
 int64_t store_latest_revision(struct store *s);

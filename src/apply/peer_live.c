@@ -1,0 +1,141 @@
+/* One peer's change, live; see peer_live.h. The order keeps the VPN
+ * filtered at every moment: a peer's access elements go in before its
+ * WireGuard entry, and its entry goes before its elements do. */
+#include "apply/peer_live.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "apply/vpn.h"
+#include "common/buf.h"
+#include "common/cleanup.h"
+#include "common/secretfile.h"
+#include "common/wgkey.h"
+#include "services/nft_apply.h"
+#include "services/unbound_control.h"
+#include "services/wg_apply.h"
+#include "store/config.h"
+
+/* A peer as the renderers see it, with its preshared key read from its
+ * 0600 file (wiped by the caller). */
+struct live_view {
+        struct wg_peer_view v;
+        char psk[WGKEY_B64_SIZE];
+        const char *services[32];
+};
+
+static void live_view_load(const struct peer_live *l, const struct peer *p, struct live_view *ret) {
+        _cleanup_free_ char *path = NULL;
+        if (vpn_peer_secret_path(l->secrets_dir, p->name, "psk", &path) < 0 ||
+            secret_file_read(path, ret->psk, sizeof ret->psk) < 0 || !wgkey_valid(ret->psk))
+                ret->psk[0] = 0; /* as vpn_snapshot_load: no preshared key, still a peer */
+        vpn_peer_view(p, ret->psk, ret->services, l->now, &ret->v);
+        /* The cell's side keeps no keepalive (render_wg_setconf writes
+         * none), so the next syncconf agrees with what goes in now. */
+        ret->v.keepalive = 0;
+}
+
+static bool has_statements(const struct buf *text) {
+        for (const char *line = buf_str(text); line && *line;) {
+                if (*line != '#' && *line != '\n')
+                        return true;
+                line = strchr(line, '\n');
+                line = line ? line + 1 : NULL;
+        }
+        return false;
+}
+
+static int set_message(char **ret, int r, const char *what, char *detail) {
+        if (ret && asprintf(ret, "%s: %s", what, detail ? detail : strerror(-r)) < 0)
+                *ret = NULL;
+        free(detail);
+        return r;
+}
+
+static int apply_elements(const struct peer_live *l, const struct wg_peer_view *before,
+                          const struct wg_peer_view *after, char **ret_message) {
+        _cleanup_buf_ struct buf text = BUF_INIT;
+        buf_init(&text, (size_t)1 << 20);
+        int r = render_nft_peer_elements(l->st, before, after, &text);
+        if (r < 0)
+                return set_message(ret_message, r, "nftables elements", NULL);
+        if (!has_statements(&text))
+                return 0;
+        char *why = NULL;
+        if ((r = nft_apply_text(l->wg_tmp_dir, &text, &why)) < 0)
+                return set_message(ret_message, r, "nft", why);
+        return 0;
+}
+
+static int apply_wireguard(const struct peer_live *l, const struct wg_peer_view *before,
+                           const struct wg_peer_view *after, char **ret_message) {
+        const char *iface = l->st->wg_interface;
+        char *why = NULL;
+        int r = 0;
+        if (after && after->enabled)
+                r = wg_peer_upsert(iface, after, l->wg_tmp_dir, &why);
+        else if (before && before->enabled)
+                r = wg_peer_remove(iface, before->public_key, &why);
+        return r < 0 ? set_message(ret_message, r, "wg set", why) : 0;
+}
+
+/* The peer's name: added for a new peer, removed with a gone one. Its
+ * name and address never change, so an update leaves the zone alone. */
+static int apply_name(const struct peer_live *l, const struct peer *before, const struct peer *after,
+                      char **ret_message) {
+        if (!!before == !!after)
+                return 0;
+        _cleanup_buf_ struct buf line = BUF_INIT;
+        buf_init(&line, 1024);
+        const struct peer *p = after ? after : before;
+        int r = render_unbound_peer_rr(l->st, p->name, p->ip, !after, &line);
+        if (r < 0)
+                return set_message(ret_message, r, "the peer's DNS name", NULL);
+        char *answer = NULL;
+        r = unbound_control(l->st->unbound_control_socket, after ? "local_datas" : "local_datas_remove",
+                            buf_str(&line), &answer);
+        if (r < 0)
+                return set_message(ret_message, r, "unbound", answer);
+        free(answer);
+        return 0;
+}
+
+int peer_live_apply(const struct peer_live *l, const struct peer *before, const struct peer *after,
+                    char **ret_message) {
+        _cleanup_free_ struct live_view *old = before ? calloc(1, sizeof *old) : NULL,
+                                        *new = after ? calloc(1, sizeof *new) : NULL;
+        if ((before && !old) || (after && !new))
+                return -ENOMEM;
+        if (old)
+                live_view_load(l, before, old);
+        if (new)
+                live_view_load(l, after, new);
+        const struct wg_peer_view *b = old ? &old->v : NULL, *a = new ? &new->v : NULL;
+
+        int r = 0;
+        if (l->wg_tmp_dir) {
+                bool was_on = b && b->enabled, is_on = a && a->enabled;
+                /* Elements first when access grows, the entry first when the
+                 * peer leaves: never an entry without its filter. */
+                if (is_on) {
+                        if ((r = apply_elements(l, b, a, ret_message)) >= 0 && !was_on)
+                                r = apply_wireguard(l, b, a, ret_message);
+                } else {
+                        if (was_on)
+                                r = apply_wireguard(l, b, a, ret_message);
+                        if (r >= 0)
+                                r = apply_elements(l, b, a, ret_message);
+                }
+        }
+        if (r >= 0)
+                r = apply_name(l, before, after, ret_message);
+        if (old)
+                sodium_memzero(old->psk, sizeof old->psk);
+        if (new)
+                sodium_memzero(new->psk, sizeof new->psk);
+        return r;
+}
