@@ -129,13 +129,10 @@ static int write_peer_secrets(const char *dir, const char *name, const char *pri
         if ((r = vpn_peer_secret_path(dir, name, "key", &key_path)) < 0 ||
             (r = vpn_peer_secret_path(dir, name, "psk", &psk_path)) < 0)
                 return r;
-        if ((r = secret_file_write(psk_path, psk)) < 0)
-                return r;
-        if (private_key && (r = secret_file_write(key_path, private_key)) < 0) {
+        const char *paths[] = {psk_path, key_path}, *texts[] = {psk, private_key};
+        if ((r = secret_files_write(paths, texts, private_key ? 2 : 1)) < 0)
                 unlink(psk_path);
-                return r;
-        }
-        return 0;
+        return r;
 }
 
 static void remove_peer_secrets(const char *dir, const char *name) {

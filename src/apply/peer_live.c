@@ -15,9 +15,10 @@
 #include "common/cleanup.h"
 #include "common/secretfile.h"
 #include "common/wgkey.h"
-#include "services/nft_apply.h"
+#include "services/nft_netlink.h"
 #include "services/unbound_control.h"
 #include "services/wg_apply.h"
+#include "services/wg_uapi.h"
 #include "store/config.h"
 
 /* A peer as the renderers see it, with its preshared key read from its
@@ -39,16 +40,6 @@ static void live_view_load(const struct peer_live *l, const struct peer *p, stru
         ret->v.keepalive = 0;
 }
 
-static bool has_statements(const struct buf *text) {
-        for (const char *line = buf_str(text); line && *line;) {
-                if (*line != '#' && *line != '\n')
-                        return true;
-                line = strchr(line, '\n');
-                line = line ? line + 1 : NULL;
-        }
-        return false;
-}
-
 static int set_message(char **ret, int r, const char *what, char *detail) {
         if (ret && asprintf(ret, "%s: %s", what, detail ? detail : strerror(-r)) < 0)
                 *ret = NULL;
@@ -56,31 +47,37 @@ static int set_message(char **ret, int r, const char *what, char *detail) {
         return r;
 }
 
+/* One netlink batch (nft_netlink.h): no nft run, and all or nothing. */
 static int apply_elements(const struct peer_live *l, const struct wg_peer_view *before,
                           const struct wg_peer_view *after, char **ret_message) {
-        _cleanup_buf_ struct buf text = BUF_INIT;
-        buf_init(&text, (size_t)1 << 20);
-        int r = render_nft_peer_elements(l->st, before, after, &text);
+        struct nft_peer_delta d;
+        int r = render_nft_peer_delta(l->st, before, after, &d);
         if (r < 0)
                 return set_message(ret_message, r, "nftables elements", NULL);
-        if (!has_statements(&text))
-                return 0;
         char *why = NULL;
-        if ((r = nft_apply_text(l->wg_tmp_dir, &text, &why)) < 0)
-                return set_message(ret_message, r, "nft", why);
+        if ((r = nft_netlink_apply_peer(&d, &why)) < 0)
+                return set_message(ret_message, r, "nftables", why);
         return 0;
 }
 
+/* wireguard-go's socket when there is one; `wg set` for a kernel
+ * interface, which has none. */
 static int apply_wireguard(const struct peer_live *l, const struct wg_peer_view *before,
                            const struct wg_peer_view *after, char **ret_message) {
         const char *iface = l->st->wg_interface;
         char *why = NULL;
-        int r = 0;
-        if (after && after->enabled)
-                r = wg_peer_upsert(iface, after, l->wg_tmp_dir, &why);
-        else if (before && before->enabled)
-                r = wg_peer_remove(iface, before->public_key, &why);
-        return r < 0 ? set_message(ret_message, r, "wg set", why) : 0;
+        bool upsert = after && after->enabled;
+        if (!upsert && !(before && before->enabled))
+                return 0;
+        int r = upsert ? wg_uapi_peer_upsert(WG_UAPI_DIR, iface, after, &why)
+                       : wg_uapi_peer_remove(WG_UAPI_DIR, iface, before->public_key, &why);
+        if (r == -ENOENT || r == -ECONNREFUSED) {
+                free(why);
+                why = NULL;
+                r = upsert ? wg_peer_upsert(iface, after, l->wg_tmp_dir, &why)
+                           : wg_peer_remove(iface, before->public_key, &why);
+        }
+        return r < 0 ? set_message(ret_message, r, "wireguard", why) : 0;
 }
 
 /* The peer's name: added for a new peer, removed with a gone one. Its

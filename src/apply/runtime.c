@@ -624,11 +624,14 @@ static int on_files_later(sd_event_source *s, uint64_t usec, void *userdata) {
         (void)s;
         (void)usec;
         struct runtime *rt = userdata;
+        uint64_t t0 = now_monotonic_usec();
         int r = reconcile_all(rt, false, NULL);
         if (r < 0) {
                 log_error_errno(r, "Writing the files behind live peer changes failed; reconciling");
                 runtime_schedule_reconcile(rt);
-        }
+        } else
+                log_info("Files caught up with the live peer changes in %llu ms",
+                         (unsigned long long)((now_monotonic_usec() - t0) / 1000));
         return 0;
 }
 

@@ -22,7 +22,8 @@ static int fsync_parent(const char *path) {
         return fsync(fd) < 0 ? -errno : 0;
 }
 
-int secret_file_write(const char *path, const char *text) {
+/* The text and a newline in a new 0600 temp file beside path, synced. */
+static int write_temp(const char *path, const char *text, char **ret_temp) {
         _cleanup_free_ char *temp = NULL;
         if (asprintf(&temp, "%s.XXXXXX", path) < 0)
                 return -ENOMEM;
@@ -38,13 +39,40 @@ int secret_file_write(const char *path, const char *text) {
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
-        if (r == 0 && rename(temp, path) < 0)
-                r = -errno;
         if (r < 0) {
                 unlink(temp);
                 return r;
         }
-        return fsync_parent(path);
+        *ret_temp = TAKE_PTR(temp);
+        return 0;
+}
+
+int secret_files_write(const char *const *paths, const char *const *texts, size_t n) {
+        if (n == 0 || n > SECRET_FILES_MAX)
+                return -EINVAL;
+        char *temps[SECRET_FILES_MAX] = {0};
+        int r = 0;
+        size_t i;
+        for (i = 0; i < n && r == 0; i++)
+                r = write_temp(paths[i], texts[i], &temps[i]);
+        for (i = 0; i < n && r == 0; i++)
+                if (rename(temps[i], paths[i]) < 0)
+                        r = -errno;
+                else {
+                        free(temps[i]);
+                        temps[i] = NULL;
+                }
+        for (i = 0; i < n; i++) {
+                if (temps[i])
+                        unlink(temps[i]);
+                free(temps[i]);
+        }
+        /* One directory sync makes every rename durable: they share it. */
+        return r < 0 ? r : fsync_parent(paths[0]);
+}
+
+int secret_file_write(const char *path, const char *text) {
+        return secret_files_write(&path, &text, 1);
 }
 
 int secret_file_read(const char *path, char *out, size_t size) {

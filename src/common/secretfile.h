@@ -7,6 +7,10 @@
 
 /* Writes text and a newline to path with mode 0600. */
 int secret_file_write(const char *path, const char *text);
+/* The same for n files of one directory, with one sync of the directory
+ * for all. On failure, the files renamed before it stay (each whole). */
+#define SECRET_FILES_MAX 4
+int secret_files_write(const char *const *paths, const char *const *texts, size_t n);
 /* Reads the first line of path into out (size bytes, NUL-terminated,
  * without the newline). -ENOENT when missing; -EMSGSIZE when longer. */
 int secret_file_read(const char *path, char *out, size_t size);

@@ -321,25 +321,52 @@ int render_nftables(const struct cell_state *st, struct buf *out) {
 
 /* ---- one peer's change ---- */
 
-/* One statement for the elements of a that b lacks (both sorted), or
- * nothing when there are none. */
-static void emit_difference(struct text *t, const char *verb, const char *set, const uint64_t *a, size_t na,
-                            const uint64_t *b, size_t nb, bool pair) {
-        bool first = true;
+static void difference(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint64_t *out, size_t *n) {
         for (size_t i = 0, j = 0; i < na; i++) {
                 while (j < nb && b[j] < a[i])
                         j++;
-                if (j < nb && b[j] == a[i])
-                        continue;
-                if (first)
-                        text_emit(t, "%s element " TABLE " %s { ", verb, set);
-                else
-                        text_emit(t, ", ");
-                emit_element(t, a[i], pair);
-                first = false;
+                if (!(j < nb && b[j] == a[i]))
+                        out[(*n)++] = a[i];
         }
-        if (!first)
-                text_emit(t, " }\n");
+}
+
+int render_nft_peer_delta(const struct cell_state *st, const struct wg_peer_view *before,
+                          const struct wg_peer_view *after, struct nft_peer_delta *ret) {
+        struct plan p;
+        int r = check_addresses(st, &p);
+        if (r < 0)
+                return r;
+        if ((before && (r = check_peer(st, &p, before)) < 0) || (after && (r = check_peer(st, &p, after)) < 0))
+                return r;
+        if ((before && before->n_services > NFT_PEER_SERVICES_MAX) ||
+            (after && after->n_services > NFT_PEER_SERVICES_MAX))
+                return -E2BIG;
+        uint64_t old[NFT_PEER_SERVICES_MAX], new[NFT_PEER_SERVICES_MAX], old_tunnel[1] = {0}, new_tunnel[1] = {0};
+        size_t n_old = 0, n_new = 0, n_old_tunnel = 0, n_new_tunnel = 0;
+        peer_pairs(st, before, old, &n_old);
+        peer_pairs(st, after, new, &n_new);
+        n_old = sort_unique(old, n_old);
+        n_new = sort_unique(new, n_new);
+        peer_tunnel(before, old_tunnel, &n_old_tunnel);
+        peer_tunnel(after, new_tunnel, &n_new_tunnel);
+        *ret = (struct nft_peer_delta){0};
+        difference(old, n_old, new, n_new, ret->del_pairs, &ret->n_del_pairs);
+        difference(new, n_new, old, n_old, ret->add_pairs, &ret->n_add_pairs);
+        difference(old_tunnel, n_old_tunnel, new_tunnel, n_new_tunnel, ret->del_tunnel, &ret->n_del_tunnel);
+        difference(new_tunnel, n_new_tunnel, old_tunnel, n_old_tunnel, ret->add_tunnel, &ret->n_add_tunnel);
+        return 0;
+}
+
+static void emit_elements(struct text *t, const char *verb, const char *set, const uint64_t *v, size_t n, bool pair) {
+        if (n == 0)
+                return;
+        text_emit(t, "%s element " TABLE " %s { ", verb, set);
+        for (size_t i = 0; i < n; i++) {
+                if (i > 0)
+                        text_emit(t, ", ");
+                emit_element(t, v[i], pair);
+        }
+        text_emit(t, " }\n");
 }
 
 /* Only the elements that go and those that come, in one transaction: what
@@ -350,35 +377,18 @@ static void emit_difference(struct text *t, const char *verb, const char *set, c
  * the whole table. */
 int render_nft_peer_elements(const struct cell_state *st, const struct wg_peer_view *before,
                              const struct wg_peer_view *after, struct buf *out) {
-        struct plan p;
-        int r = check_addresses(st, &p);
+        struct nft_peer_delta d;
+        int r = render_nft_peer_delta(st, before, after, &d);
         if (r < 0)
                 return r;
-        if ((before && (r = check_peer(st, &p, before)) < 0) || (after && (r = check_peer(st, &p, after)) < 0))
-                return r;
-
-        size_t n_old = 0, n_new = 0, n_old_tunnel = 0, n_new_tunnel = 0;
-        _cleanup_free_ uint64_t *old = calloc(before ? (size_t)before->n_services + 1 : 1, sizeof *old);
-        _cleanup_free_ uint64_t *new = calloc(after ? (size_t)after->n_services + 1 : 1, sizeof *new);
-        uint64_t old_tunnel[1], new_tunnel[1];
-        if (!old || !new)
-                return -ENOMEM;
-        peer_pairs(st, before, old, &n_old);
-        peer_pairs(st, after, new, &n_new);
-        n_old = sort_unique(old, n_old);
-        n_new = sort_unique(new, n_new);
-        peer_tunnel(before, old_tunnel, &n_old_tunnel);
-        peer_tunnel(after, new_tunnel, &n_new_tunnel);
-
         struct text t = TEXT_INIT;
         text_emit(&t, RENDER_HEADER "# One peer's access, changed by set element in one transaction\n"
                                     "# (nft -f FILE); it applies whole or not at all.\n");
-        size_t mark = t.buf.len;
-        emit_difference(&t, "delete", SET_ACCESS, old, n_old, new, n_new, true);
-        emit_difference(&t, "delete", SET_TUNNEL, old_tunnel, n_old_tunnel, new_tunnel, n_new_tunnel, false);
-        emit_difference(&t, "add", SET_ACCESS, new, n_new, old, n_old, true);
-        emit_difference(&t, "add", SET_TUNNEL, new_tunnel, n_new_tunnel, old_tunnel, n_old_tunnel, false);
-        if (!t.error && t.buf.len == mark)
+        emit_elements(&t, "delete", SET_ACCESS, d.del_pairs, d.n_del_pairs, true);
+        emit_elements(&t, "delete", SET_TUNNEL, d.del_tunnel, d.n_del_tunnel, false);
+        emit_elements(&t, "add", SET_ACCESS, d.add_pairs, d.n_add_pairs, true);
+        emit_elements(&t, "add", SET_TUNNEL, d.add_tunnel, d.n_add_tunnel, false);
+        if (!d.n_del_pairs && !d.n_del_tunnel && !d.n_add_pairs && !d.n_add_tunnel)
                 text_emit(&t, "# Nothing changes.\n");
         return text_finish(&t, out);
 }

@@ -185,6 +185,18 @@ int render_wg_client_config(const struct cell_state *st, const struct wg_client_
 /* The nftables ruleset, table inet pic, loaded whole with `nft -f` at
  * start; single peers change by set element (render_nft_peer_elements). */
 int render_nftables(const struct cell_state *st, struct buf *out);
+/* One peer's access change from `before` to `after` as set elements, in
+ * host byte order: a pair is the peer's address << 32 | the service's,
+ * sorted; what both sides have is in neither list. */
+#define NFT_PEER_SERVICES_MAX 32
+struct nft_peer_delta {
+        uint64_t del_pairs[NFT_PEER_SERVICES_MAX], add_pairs[NFT_PEER_SERVICES_MAX];
+        size_t n_del_pairs, n_add_pairs;
+        uint64_t del_tunnel[1], add_tunnel[1]; /* full_tunnel: the address alone */
+        size_t n_del_tunnel, n_add_tunnel;
+};
+int render_nft_peer_delta(const struct cell_state *st, const struct wg_peer_view *before,
+                          const struct wg_peer_view *after, struct nft_peer_delta *ret);
 /* An `nft -f` transaction that changes one peer's access from `before`
  * to `after` (either may be NULL: a peer added or removed), by element
  * only: no flush, no moment without filtering. */

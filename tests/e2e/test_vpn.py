@@ -204,6 +204,32 @@ def test_other_peers_come_and_go_without_a_lost_packet(vpn_cell, lab):
     assert len(wg_dump(lab)) == 1
 
 
+def test_a_new_peer_is_live_when_the_api_answers(vpn_cell, lab):
+    """No polling: by the 201 the peer's WireGuard entry, access elements
+    and DNS name are in the running daemons; the files follow once
+    changes pause, and no reconcile of the whole was needed."""
+    api = vpn_cell.control()
+    log_mark = vpn_cell.log_path.stat().st_size
+    peer = api.post("/api/peers", {"name": "instant", "services": ["files"]}, expect=201).json
+    assert wg_dump(lab)[peer["public_key"]][0] == f"{peer['ip']}/32"
+    assert (peer["ip"], "172.20.0.6") in nft_elements(lab)[0]
+    dig = ns_run(lab.cell_ns, ["dig", "+short", "-p", str(vpn_cell.dns_port), "@127.0.0.1", peer["fqdn"], "A"],
+                 timeout=10)
+    assert dig.stdout.split() == [peer["ip"]], dig.stdout + dig.stderr
+    wg_conf = vpn_cell.dir / "config" / "wireguard" / "wg.conf"
+    wait_for(lambda: peer["public_key"] in wg_conf.read_text(), 15, 0.1, "wg.conf catching up")
+    assert wg_conf.stat().st_mode & 0o777 == 0o600
+    log = vpn_cell.log_path.read_bytes()[log_mark:].decode(errors="replace")
+    assert "Files caught up with the live peer changes" in log
+    assert "live change failed" not in log
+    api.delete("/api/peers/instant", expect=204)
+    assert peer["public_key"] not in wg_dump(lab)
+    assert not any(a == peer["ip"] for a, _ in nft_elements(lab)[0])
+    dig = ns_run(lab.cell_ns, ["dig", "+short", "-p", str(vpn_cell.dns_port), "@127.0.0.1", peer["fqdn"], "A"],
+                 timeout=10)
+    assert dig.stdout.strip() == ""
+
+
 def test_disabled_peer_cannot_complete_a_handshake(vpn_cell, lab):
     api = vpn_cell.control()
     key = api.get("/api/peers/phone", expect=200).json["public_key"]
