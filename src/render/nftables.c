@@ -223,8 +223,10 @@ static void emit_input(const struct cell_state *st, const struct plan *p, struct
 
 /* The VPN's traffic through the cell; the file's comment says why the
  * policy is accept (a LAN routed out of the uplink, a container bridge). */
-static void emit_forward(const struct cell_state *st, struct text *t) {
+static void emit_forward(const struct cell_state *st, const struct plan *p, struct text *t) {
         const char *wg = st->wg_interface;
+        char range[CIDR4_STRLEN];
+        cidr4_format(&p->range, range);
         text_emit(t,
                   "\n"
                   "\t# Only traffic from or to the VPN is this chain's business; each\n"
@@ -232,7 +234,11 @@ static void emit_forward(const struct cell_state *st, struct text *t) {
                   "\t# policy is drop. The chain's own policy stays accept: a drop is\n"
                   "\t# final in any table, and would end the machine's other forwarding.\n"
                   "\tchain forward {\n"
-                  "\t\ttype filter hook forward priority filter; policy accept;\n");
+                  "\t\ttype filter hook forward priority filter; policy accept;\n"
+                  "\t\t# The service IPs are the cell's own (input): a packet for one of\n"
+                  "\t\t# them that is routed on (one not yet on the cell) goes nowhere.\n"
+                  "\t\tiifname \"%s\" ip daddr %s drop\n",
+                  wg, range);
         if (st->peer_to_peer)
                 text_emit(t,
                           "\t\t# Peers may reach each other (wireguard.peer_to_peer).\n"
@@ -343,7 +349,7 @@ int render_nftables(const struct cell_state *st, struct buf *out) {
         emit_set(&t, SET_TUNNEL, TYPE_TUNNEL, tunnel, n_tunnel, false);
         text_emit(&t, "\n");
         emit_input(st, &p, &t);
-        emit_forward(st, &t);
+        emit_forward(st, &p, &t);
         emit_postrouting(st, &t);
         text_emit(&t, "}\n");
         return text_finish(&t, out);
