@@ -190,6 +190,7 @@ static const struct {
         {"ntp.servers", FIELD_LIST},
         {"ntp.local_stratum", FIELD_INTEGER},
         {"ntp.allow", FIELD_LIST},
+        {"wireguard.peer_to_peer", FIELD_BOOLEAN},
 };
 
 static enum field_kind field_kind(const char *field) {

@@ -21,6 +21,11 @@
 #define TABLE "inet pic"
 #define SET_ACCESS "peer_service"
 #define SET_TUNNEL "full_tunnel"
+/* A set's type cannot change under a reload that keeps the table (nft
+ * refuses to declare it anew with another): a new type needs the table
+ * deleted once. */
+#define TYPE_ACCESS "ipv4_addr . ipv4_addr"
+#define TYPE_TUNNEL "ipv4_addr"
 
 /* The checked addresses the rules are made of. */
 struct plan {
@@ -216,20 +221,32 @@ static void emit_input(const struct cell_state *st, const struct plan *p, struct
                   cell, wg, wg);
 }
 
-static void emit_forward(const struct cell_state *st, struct text *t) {
+/* The VPN's traffic through the cell; the file's comment says why the
+ * policy is accept (a LAN routed out of the uplink, a container bridge). */
+static void emit_forward(const struct cell_state *st, const struct plan *p, struct text *t) {
         const char *wg = st->wg_interface;
+        char range[CIDR4_STRLEN];
+        cidr4_format(&p->range, range);
         text_emit(t,
                   "\n"
+                  "\t# Only traffic from or to the VPN is this chain's business; each\n"
+                  "\t# such packet no rule accepts meets a drop, so for the VPN the\n"
+                  "\t# policy is drop. The chain's own policy stays accept: a drop is\n"
+                  "\t# final in any table, and would end the machine's other forwarding.\n"
                   "\tchain forward {\n"
-                  "\t\ttype filter hook forward priority filter; policy accept;\n");
+                  "\t\ttype filter hook forward priority filter; policy accept;\n"
+                  "\t\t# The service IPs are the cell's own (input): a packet for one of\n"
+                  "\t\t# them that is routed on (one not yet on the cell) goes nowhere.\n"
+                  "\t\tiifname \"%s\" ip daddr %s drop\n",
+                  wg, range);
         if (st->peer_to_peer)
                 text_emit(t,
-                          "\t\t# Peers may reach each other.\n"
+                          "\t\t# Peers may reach each other (wireguard.peer_to_peer).\n"
                           "\t\tiifname \"%s\" oifname \"%s\" accept\n",
                           wg, wg);
         else
                 text_emit(t,
-                          "\t\t# Peers may not reach each other.\n"
+                          "\t\t# Peers may not reach each other, not even by an answer.\n"
                           "\t\tiifname \"%s\" oifname \"%s\" drop\n",
                           wg, wg);
         if (st->uplink[0])
@@ -246,6 +263,21 @@ static void emit_forward(const struct cell_state *st, struct text *t) {
                   "\t\toifname \"%s\" drop\n"
                   "\t}\n",
                   wg, wg, wg);
+}
+
+/* Rendered with or without an uplink, so that every render declares the
+ * same chains: a reload flushes the table rather than deleting it (see
+ * render_nftables), and a chain no render declares would stay behind. */
+static void emit_postrouting(const struct cell_state *st, struct text *t) {
+        text_emit(t,
+                  "\n"
+                  "\tchain postrouting {\n"
+                  "\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
+        if (st->uplink[0])
+                text_emit(t, "\t\toifname \"%s\" ip saddr @" SET_TUNNEL " masquerade\n", st->uplink);
+        else
+                text_emit(t, "\t\t# No uplink: nothing to NAT.\n");
+        text_emit(t, "\t}\n");
 }
 
 int render_nftables(const struct cell_state *st, struct buf *out) {
@@ -287,34 +319,38 @@ int render_nftables(const struct cell_state *st, struct buf *out) {
         struct text t = TEXT_INIT;
         text_emit(&t, RENDER_HEADER "# The cell's firewall, loaded with\n"
                                     "#   nft -f FILE\n"
-                                    "# which runs the whole file as one transaction: the empty table lets\n"
-                                    "# the delete find one on a first load, and the old table gives way to\n"
-                                    "# the new one at once, with no moment when VPN traffic passes\n"
-                                    "# unfiltered. Single peers change by set element, never by a reload.\n"
+                                    "# which runs the whole file as one transaction: the table and its\n"
+                                    "# sets are declared (made on a first load), emptied, and filled\n"
+                                    "# again, so the old rules give way to the new at once, with no\n"
+                                    "# moment when VPN traffic passes unfiltered, and the table itself\n"
+                                    "# is never deleted. Single peers change by set element, never by\n"
+                                    "# a reload.\n"
                                     "table " TABLE " {\n"
+                                    "\tset " SET_ACCESS " {\n"
+                                    "\t\ttype " TYPE_ACCESS "\n"
+                                    "\t}\n"
+                                    "\tset " SET_TUNNEL " {\n"
+                                    "\t\ttype " TYPE_TUNNEL "\n"
+                                    "\t}\n"
                                     "}\n"
-                                    "delete table " TABLE "\n"
+                                    "# Every rule, and (which flush table leaves) every element.\n"
+                                    "flush table " TABLE "\n"
+                                    "flush set " TABLE " " SET_ACCESS "\n"
+                                    "flush set " TABLE " " SET_TUNNEL "\n"
                                     "\n"
                                     "table " TABLE " {\n"
                                     "\t# The service IPs each peer may reach, as peer address . service\n"
                                     "\t# address. A peer's packets carry its own source address: WireGuard\n"
                                     "\t# takes from a peer only the addresses allowed to it.\n");
-        emit_set(&t, SET_ACCESS, "ipv4_addr . ipv4_addr", pairs, n_pairs, true);
+        emit_set(&t, SET_ACCESS, TYPE_ACCESS, pairs, n_pairs, true);
         text_emit(&t, "\n"
                       "\t# The full-tunnel peers, whose traffic for the internet the cell\n"
                       "\t# forwards out of the uplink.\n");
-        emit_set(&t, SET_TUNNEL, "ipv4_addr", tunnel, n_tunnel, false);
+        emit_set(&t, SET_TUNNEL, TYPE_TUNNEL, tunnel, n_tunnel, false);
         text_emit(&t, "\n");
         emit_input(st, &p, &t);
-        emit_forward(st, &t);
-        if (st->uplink[0])
-                text_emit(&t,
-                          "\n"
-                          "\tchain postrouting {\n"
-                          "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-                          "\t\toifname \"%s\" ip saddr @" SET_TUNNEL " masquerade\n"
-                          "\t}\n",
-                          st->uplink);
+        emit_forward(st, &p, &t);
+        emit_postrouting(st, &t);
         text_emit(&t, "}\n");
         return text_finish(&t, out);
 }

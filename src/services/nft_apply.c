@@ -75,9 +75,12 @@ static int parse_table(const char *text, struct table *t) {
                         snprintf(t->v[t->n].set, SET_NAME_MAX, "%s", set);
                         snprintf(t->v[t->n].text, LINE_MAX_LEN, "%.*s", (int)n, p);
                         t->n++;
+                } else if (sscanf(p, "set %31s {", set) != 1 && strncmp(p, "elements = {", 12) == 0) {
+                        /* Not kept with the rules, like its closing brace: a
+                         * set's first element, or its last one gone, is a
+                         * change of elements too. */
+                        in_elements = true;
                 } else {
-                        if (sscanf(p, "set %31s {", set) != 1 && strncmp(p, "elements = {", 12) == 0)
-                                in_elements = true;
                         int r = buf_append(&t->rules, l, len);
                         if (r < 0 || (r = buf_puts(&t->rules, "\n")) < 0)
                                 return r;

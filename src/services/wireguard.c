@@ -18,8 +18,10 @@
 #include "common/cidr.h"
 #include "common/cleanup.h"
 #include "common/exec.h"
+#include "common/log.h"
 #include "common/validate.h"
 #include "services/service.h"
+#include "services/ip_forward.h"
 #include "services/nft_apply.h"
 #include "services/wg_apply.h"
 
@@ -339,6 +341,25 @@ static int add_service_addresses(const struct cell_state *st, char **ret_message
         return 0;
 }
 
+/* The VPN routes full-tunnel peers out of the uplink, and peers to each
+ * other when the cell allows it: IPv4 forwarding on, which is the setting
+ * of picd's network namespace (the host's, unless picd runs in one of its
+ * own), and stays on after. What may pass is the forward chain's to say,
+ * so this comes after the table is loaded. Not fatal: the services'
+ * addresses are local and need no forwarding. */
+static void enable_forwarding(void) {
+        bool was_on;
+        int r = ip_forward_enable(&was_on);
+        if (r < 0)
+                log_warning("Cannot turn IPv4 forwarding on (" IP_FORWARD_PATH ": %s): full-tunnel and "
+                            "peer-to-peer traffic will not pass, ignoring",
+                            strerror(-r));
+        else if (!was_on)
+                log_info("IPv4 forwarding turned on for the VPN (net.ipv4.ip_forward=1 in picd's network namespace)");
+        else
+                log_debug("IPv4 forwarding already on (net.ipv4.ip_forward=1 in picd's network namespace)");
+}
+
 int wireguard_bring_up(const struct service_env *env, char **ret_message) {
         const char *iface = env->state->wg_interface;
         if (!iface_ok(iface))
@@ -365,6 +386,7 @@ int wireguard_bring_up(const struct service_env *env, char **ret_message) {
                 return -ENOMEM;
         if ((r = nft_load(table, ret_message)) < 0)
                 return r;
+        enable_forwarding();
         if ((r = wg_syncconf(iface, conf, ret_message)) < 0)
                 return r;
         char *addr[] = {IP_BINARY, "address", "replace", address, "dev", (char *)iface, NULL};

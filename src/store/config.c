@@ -261,6 +261,13 @@ int config_check(json_t *flat, const char **ret_field, const char **ret_message)
                 *ret_message = "is too small for one address per service";
                 return -EINVAL;
         }
+        /* Full-tunnel peers leave by the uplink: never back into the VPN. */
+        const char *uplink = json_string_value(json_object_get(flat, "wireguard.uplink"));
+        if (uplink[0] && streq(uplink, json_string_value(json_object_get(flat, "wireguard.interface")))) {
+                *ret_field = "wireguard.uplink";
+                *ret_message = "must not be the VPN's own interface (wireguard.interface)";
+                return -EINVAL;
+        }
         return check_dhcp(flat, ret_field, ret_message);
 }
 

@@ -616,6 +616,23 @@ static void test_update_dns_is_live(void **state) {
         assert_true(json_is_false(json_object_get(flat, "dns.forward_tls")));
 }
 
+/* The uplink and peer_to_peer change the firewall's rules only: live. */
+static void test_update_vpn_routing_is_live(void **state) {
+        struct cell *c = *state;
+        json_t *applied, *staged;
+        update_ok(c->store, "{\"wireguard.uplink\": \"eth0\", \"wireguard.peer_to_peer\": true}", &applied,
+                  &staged);
+        assert_int_equal(json_array_size(applied), 2);
+        assert_int_equal(json_array_size(staged), 0);
+        json_decref(applied);
+        json_decref(staged);
+        _cleanup_json_ json_t *flat = load(c->store);
+        assert_string_equal(get_str(flat, "wireguard.uplink"), "eth0");
+        assert_true(json_is_true(json_object_get(flat, "wireguard.peer_to_peer")));
+        _cleanup_json_ json_t *p = pending(c->store);
+        assert_int_equal(json_object_size(p), 0);
+}
+
 static void expect_update_error(struct store *s, const char *changes_json, const char *field) {
         _cleanup_json_ json_t *changes = test_json(changes_json);
         json_t *applied = (json_t *)0x1, *staged = (json_t *)0x1;
@@ -648,6 +665,10 @@ static void test_update_errors(void **state) {
         expect_update_error(c->store, "{\"dns.forwarders\": [\"192.0.2.53;\"]}", "dns.forwarders");
         expect_update_error(c->store, "{\"dns.forward_tls\": \"yes\"}", "dns.forward_tls");
         expect_update_error(c->store, "{\"dns\": {\"forward_tls\": true}}", "dns");
+        /* The uplink is never the VPN itself, live or once staged applies. */
+        expect_update_error(c->store, "{\"wireguard.uplink\": \"pic0\"}", "wireguard.uplink");
+        expect_update_error(c->store, "{\"wireguard.uplink\": \"eth 0\"}", "wireguard.uplink");
+        expect_update_error(c->store, "{\"wireguard.peer_to_peer\": 1}", "wireguard.peer_to_peer");
         /* A mix of good and bad changes applies none of them. */
         expect_update_error(c->store, "{\"public_endpoint\": \"ok.example.com\", \"ports.dns\": 70000}", "ports.dns");
         _cleanup_json_ json_t *flat = load(c->store);
@@ -657,6 +678,8 @@ static void test_update_errors(void **state) {
          * live must be consistent too. */
         update_ok(c->store, "{\"ip_range\": \"172.21.0.0/24\"}", NULL, NULL);
         expect_update_error(c->store, "{\"vpn_address\": \"172.21.0.1/24\"}", "ip_range");
+        update_ok(c->store, "{\"wireguard.uplink\": \"eth0\"}", NULL, NULL);
+        expect_update_error(c->store, "{\"wireguard.interface\": \"eth0\"}", "wireguard.uplink");
         _cleanup_json_ json_t *p = pending(c->store);
         assert_int_equal(json_object_size(p), 1);
 }
@@ -946,6 +969,7 @@ int main(void) {
                 CELL(test_expire_confirm_window),
                 CELL(test_rollback),
                 CELL(test_update_dns_is_live),
+                CELL(test_update_vpn_routing_is_live),
                 CELL(test_discard),
                 CELL(test_rollback_records_and_reservations),
         };

@@ -9,7 +9,9 @@
  * change. The traffic test builds the cell, its peers and the internet
  * from namespaces and veth pairs (the VPN interface a bridge of the VPN's
  * name) and pings every service IP, the cell, each other peer and a host
- * beyond the uplink from every peer, before and after each delta.
+ * beyond the uplink from every peer, before and after each delta. A
+ * reload of another render keeps the table (its handle) and leaves what a
+ * first load of that render leaves.
  * The refusals: every string field with an injection, and values of good
  * characters that break their grammar. */
 #include "testutil.h"
@@ -623,6 +625,95 @@ static void test_live(void **state) {
         }
 }
 
+/* ---- a reload in place ---- */
+
+static int cmp_json_text(const void *a, const void *b) {
+        _cleanup_free_ char *x = json_dumps(*(json_t *const *)a, JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        _cleanup_free_ char *y = json_dumps(*(json_t *const *)b, JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        return strcmp(x, y);
+}
+
+/* Table inet pic in ns as nft -j lists it, made comparable between two
+ * namespaces: without handles, each set's elements sorted (a hash set
+ * lists them in its own order). Its handle in *ret_handle. */
+static char *listed_table(const char *ns, json_int_t *ret_handle) {
+        char *const argv[] = {IP_BIN, "netns", "exec", (char *)ns, NFT_BIN, "-j", "-a", "list", "table", "inet",
+                              "pic", NULL};
+        _cleanup_free_ char *output = NULL;
+        if (run(argv, &output, false) != 0)
+                fail_msg("nft list table: %s", output ? output : "");
+        json_error_t err;
+        _cleanup_json_ json_t *j = json_loads(output, 0, &err);
+        if (!j)
+                fail_msg("nft -j: %s: %s", err.text, output);
+        _cleanup_json_ json_t *out = json_array();
+        size_t i;
+        json_t *item;
+        json_array_foreach(json_object_get(j, "nftables"), i, item) {
+                if (json_object_get(item, "metainfo"))
+                        continue;
+                const char *kind;
+                json_t *o;
+                json_object_foreach(item, kind, o) {
+                        if (streq(kind, "table"))
+                                *ret_handle = json_integer_value(json_object_get(o, "handle"));
+                        json_object_del(o, "handle");
+                        json_t *elem = json_object_get(o, "elem");
+                        if (json_is_array(elem)) {
+                                size_t n = json_array_size(elem);
+                                json_t **v = calloc(n + 1, sizeof *v);
+                                assert_non_null(v);
+                                for (size_t k = 0; k < n; k++)
+                                        v[k] = json_incref(json_array_get(elem, k));
+                                qsort(v, n, sizeof *v, cmp_json_text);
+                                json_array_clear(elem);
+                                for (size_t k = 0; k < n; k++)
+                                        json_array_append_new(elem, v[k]);
+                                free(v);
+                        }
+                }
+                json_array_append(out, item);
+        }
+        return json_dumps(out, JSON_SORT_KEYS | JSON_INDENT(1));
+}
+
+/* A reload keeps the table and leaves nothing behind: a render with
+ * peer_to_peer flipped, the uplink set or cleared and the last peer gone
+ * loads over the case's ruleset with the table's handle unchanged, and
+ * the kernel then holds exactly what a first load of that render holds
+ * in a fresh namespace (no stale rule, chain or element); the case's
+ * ruleset loaded back gives the first table again. */
+static void test_reload(void **state) {
+        struct scratch *s = *state;
+        const char *cell = netns_add(&s->ns, "cell"), *fresh = netns_add(&s->ns, "fresh");
+        struct cell_state other = s->l.st;
+        other.peer_to_peer = !other.peer_to_peer;
+        other.uplink = other.uplink[0] ? "" : "up0";
+        if (other.n_wg_peers > 0)
+                other.n_wg_peers--;
+        struct buf b = BUF_INIT;
+        assert_int_equal(render_nftables(&other, &b), 0);
+        _cleanup_free_ char *ruleset = test_path(s->dir, "ruleset.nft"), *changed = test_path(s->dir, "other.nft");
+        write_file(changed, buf_str(&b), b.len);
+        buf_release(&b);
+
+        json_int_t handle = -1, h = -2, h_fresh;
+        assert_int_equal(nft_load(cell, ruleset, false), 0);
+        _cleanup_free_ char *first = listed_table(cell, &handle);
+        assert_int_equal(nft_load(cell, changed, false), 0);
+        _cleanup_free_ char *reloaded = listed_table(cell, &h);
+        assert_int_equal(h, handle);
+        assert_int_equal(nft_load(fresh, changed, false), 0);
+        _cleanup_free_ char *want = listed_table(fresh, &h_fresh);
+        if (!streq(reloaded, want))
+                fail_msg("reloaded:\n%s\nnot as loaded fresh:\n%s", reloaded, want);
+        assert_int_equal(nft_load(cell, ruleset, false), 0);
+        _cleanup_free_ char *back = listed_table(cell, &h);
+        assert_int_equal(h, handle);
+        if (!streq(back, first))
+                fail_msg("loaded back:\n%s\nnot as first:\n%s", back, first);
+}
+
 /* ---- traffic ---- */
 
 /* The addresses peers have in any state of the case. */
@@ -1084,8 +1175,8 @@ static bool can_build_links(void) {
 
 int main(void) {
         static struct golden_case cases[MAX_CASES];
-        static struct CMUnitTest tests[5 * MAX_CASES + 8];
-        static char *names[5 * MAX_CASES + 8];
+        static struct CMUnitTest tests[6 * MAX_CASES + 8];
+        static char *names[6 * MAX_CASES + 8];
         size_t nc = 0, nt = 0;
 
         /* Without root (or nft) the kernel's tests are not registered:
@@ -1116,6 +1207,7 @@ int main(void) {
                              {"stable", test_stable, 0},
                              {"check", test_check, 1},
                              {"live", test_live, 1},
+                             {"reload", test_reload, 1},
                              {"traffic", test_traffic, 2}};
                 for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
                         if ((kinds[k].needs >= 1 && !netns) || (kinds[k].needs == 2 && !links))

@@ -742,6 +742,11 @@ static void start_cell(struct fixture *f) {
         if (!strstr(out, ",UP"))
                 fail_msg("%s not up: %s", f->iface, out);
         free(out);
+        /* Forwarding on, in the scratch namespace (this thread's). */
+        struct buf fwd = BUF_INIT;
+        assert_int_equal(buf_read_file(&fwd, "/proc/sys/net/ipv4/ip_forward"), 0);
+        assert_string_equal(buf_str(&fwd), "1\n");
+        buf_release(&fwd);
 }
 
 static void upsert_ok(struct fixture *f, const struct wg_peer_view *v) {
