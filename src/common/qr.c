@@ -20,18 +20,28 @@ int qr_encode(const char *text, struct qr **ret) {
         /* 8-bit mode for every byte: libqrencode's automatic mode split
          * would also keep the bytes, but 8-bit is the one whose round trip
          * we test, and a config is mostly base64 anyway. */
+        /* The most error correction that still gives a code an 80-column
+         * terminal can show (version QR_TERMINAL_VERSION_MAX): M, else L
+         * (7%, what qrencode uses by default, ample on a screen). Past
+         * that, M at whatever size it takes, else L. */
         static const struct {
                 QRecLevel level;
                 char name;
-        } levels[] = {{QR_ECLEVEL_M, 'M'}, {QR_ECLEVEL_L, 'L'}};
+                bool small;
+        } tries[] = {{QR_ECLEVEL_M, 'M', true}, {QR_ECLEVEL_L, 'L', true}, {QR_ECLEVEL_M, 'M', false},
+                     {QR_ECLEVEL_L, 'L', false}};
         QRcode *code = NULL;
         char name = 0;
-        for (size_t i = 0; i < ELEMENTSOF(levels) && !code; i++) {
+        for (size_t i = 0; i < ELEMENTSOF(tries) && !code; i++) {
                 errno = 0;
-                code = QRcode_encodeData((int)len, (const unsigned char *)text, 0, levels[i].level);
+                code = QRcode_encodeData((int)len, (const unsigned char *)text, 0, tries[i].level);
                 if (!code && errno != ERANGE)
                         return errno == ENOMEM ? -ENOMEM : -EINVAL;
-                name = levels[i].name;
+                if (code && tries[i].small && code->version > QR_TERMINAL_VERSION_MAX) {
+                        QRcode_free(code);
+                        code = NULL;
+                }
+                name = tries[i].name;
         }
         if (!code)
                 return -EMSGSIZE;

@@ -56,4 +56,5 @@ int qr_png(const struct qr *q, unsigned scale, unsigned margin, struct buf *out)
  * the dark-on-light code scanners expect. On a light-background terminal the
  * code comes out inverted, which many phone scanners do not read. */
 #define QR_TERMINAL_MARGIN 2 /* not 4: a version 14 code then still fits 80 columns */
+#define QR_TERMINAL_VERSION_MAX 14
 int qr_terminal(const struct qr *q, struct buf *out);

@@ -176,21 +176,21 @@ int render_wg_client_config(const struct cell_state *st, const struct wg_client_
                 return r;
 
         struct text t = TEXT_INIT;
+        /* Comments stay short: the QR code carries every byte, and a
+         * config of about 450 bytes still fits a version 14 code, the
+         * largest an 80-column terminal shows (see qr_encode). */
         text_emit(&t,
-                  "# WireGuard for the peer '%s' of a PIC cell: import it into a WireGuard\n"
-                  "# app, or run `wg-quick up` on it.%s\n"
+                  "# PIC peer '%s'%s\n"
                   "\n"
                   "[Interface]\n",
-                  c->name,
-                  given(c->private_key) || given(c->preshared_key) ? " It holds secret keys: keep it private."
-                                                                    : "");
+                  c->name, given(c->private_key) || given(c->preshared_key) ? ". Secret: keep it private." : "");
         if (given(c->private_key))
                 text_emit(&t, "PrivateKey = %s\n", c->private_key);
         else
                 /* The client gave the cell only its public key; a file
                  * without a private key is refused by every WireGuard
                  * client until the user puts theirs in. */
-                text_emit(&t, "# PrivateKey = <this device's own private key: the cell has only its public key>\n");
+                text_emit(&t, "# PrivateKey = <this device's own: the cell has only its public key>\n");
         char vpn_ip[16];
         ipv4_format(vpn.addr, vpn_ip);
         text_emit(&t,
@@ -203,14 +203,14 @@ int render_wg_client_config(const struct cell_state *st, const struct wg_client_
         if (given(c->preshared_key))
                 text_emit(&t, "PresharedKey = %s\n", c->preshared_key);
         if (c->full_tunnel) {
-                text_emit(&t, "# All IPv4 traffic goes through the cell.\n"
+                text_emit(&t, "# Full tunnel: all IPv4\n"
                               "AllowedIPs = 0.0.0.0/0\n");
         } else {
                 struct cidr4 net = {cidr4_network(&vpn), vpn.prefix}, svc = {cidr4_network(&services), services.prefix};
                 char a[CIDR4_STRLEN], b[CIDR4_STRLEN];
                 cidr4_format(&net, a);
                 cidr4_format(&svc, b);
-                text_emit(&t, "# Only the cell's own subnets go through it: the VPN and the services.\n");
+                text_emit(&t, "# Split tunnel: the VPN and services\n");
                 if (streq(a, b))
                         text_emit(&t, "AllowedIPs = %s\n", a);
                 else
@@ -221,10 +221,7 @@ int render_wg_client_config(const struct cell_state *st, const struct wg_client_
         else
                 /* Still rendered: it parses, it shows what is missing, and
                  * a user on the cell's LAN can put its address in. */
-                text_emit(&t,
-                          "# Endpoint = <the cell's public address>:%u (not known yet: the cell's admin\n"
-                          "# sets public_endpoint)\n",
-                          (unsigned)st->port_wireguard);
+                text_emit(&t, "# Endpoint = <public_endpoint, unset>:%u\n", (unsigned)st->port_wireguard);
         if (c->keepalive > 0)
                 text_emit(&t, "PersistentKeepalive = %u\n", c->keepalive);
         return text_finish(&t, out);

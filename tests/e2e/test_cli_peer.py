@@ -615,6 +615,9 @@ def test_qr_says_when_the_terminal_is_too_narrow(c, clean):
     ok(run("peer", "add", "phone"))
     drawing = ok(run("peer", "qr", "phone")).stdout
     columns = len(drawing.split("\n")[0])
+    # A cell-made config (keys, both tunnels' comment) fits a classic
+    # 80-column terminal: a version 14 code at most, with its margin.
+    assert columns <= 77, f"{columns} columns"
     out, err = _qr_on_a_terminal(cell, "phone", columns - 1)
     assert f"the code is {columns} columns wide and the terminal {columns - 1}" in err
     assert out.replace("\r\n", "\n") == drawing

@@ -1019,7 +1019,7 @@ static void test_accepted_variants(void **state) {
         st.ip_range = "10.0.0.0/24";
         expect_rendered(true, &st, &c, "full tunnel, no endpoint", &out);
         assert_non_null(strstr(buf_str(&out), "AllowedIPs = 0.0.0.0/0\n"));
-        assert_non_null(strstr(buf_str(&out), "# Endpoint = <the cell's public address>:51820"));
+        assert_non_null(strstr(buf_str(&out), "# Endpoint = <public_endpoint, unset>:51820"));
         assert_null(strstr(buf_str(&out), "\nEndpoint"));
         assert_null(strstr(buf_str(&out), "PersistentKeepalive"));
         buf_clear(&out);
