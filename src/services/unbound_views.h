@@ -47,6 +47,18 @@ int unbound_view_delta_apply(const char *control_socket, const struct unbound_vi
  * only in new_denied are added as always_nxdomain, those only in
  * old_denied removed. For the single-peer fast path; same returns as
  * unbound_view_delta_apply, and -EINVAL for a view or name that could
- * not go on a command line, -E2BIG past 1024 names a side. */
+ * not go on a command line, -E2BIG past 1024 names a side.
+ *
+ * The fast path, for a peer whose view is `view` (unbound_view_name of
+ * its address) in st->unbound_control_socket:
+ *   render_unbound_denied_names(st, before, &old, &n_old);  (NULL, 0 when added)
+ *   render_unbound_denied_names(st, after, &new, &n_new);   (NULL, 0 when removed)
+ *   unbound_view_denies_apply(socket, view, old, n_old, new, n_new, &msg);
+ * A peer that moves to another address is two calls: its old view to
+ * nothing, its new one from nothing. An address with no view (past the
+ * first 65,534 hosts of a subnet larger than a /16, until the reconcile
+ * has reloaded Unbound) answers -EPROTO "no view with name": the
+ * reconcile's reload then does it. The reconcile that follows sends the
+ * same commands again, which Unbound takes as no change. */
 int unbound_view_denies_apply(const char *control_socket, const char *view, const char *const *old_denied,
                               size_t n_old, const char *const *new_denied, size_t n_new, char **ret_message);

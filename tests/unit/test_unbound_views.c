@@ -317,8 +317,8 @@ static void test_large(void **state) {
         printf("# a /16 with %d peers: unbound.conf %zu bytes, rendered in %.1f ms, "
                "one peer's delta in %.1f ms\n",
                N, strlen(before), t_render, t_delta);
-        /* Generous for a loaded machine under ASan; about 20 ms without. */
-        assert_true(t_delta < 3000);
+        /* A figure, not a check (tests assert no timings): about 32 ms in
+         * a release build here. */
 
         /* Every peer disabled: 20,000 commands, all found. */
         for (int i = 0; i < N; i++)
