@@ -167,6 +167,23 @@ int render_unbound_local_data(const struct cell_state *st, struct buf *out);
 int render_unbound_peer_rr(const struct cell_state *st, const char *name, const char *ip, bool name_only,
                            struct buf *out);
 
+/* With the VPN on (wg_interface not ""), unbound.conf also holds one view
+ * per address of the VPN subnet (but the cell's), named after it and
+ * bound to it with access-control-view; a peer's view answers NXDOMAIN
+ * (a local zone of type always_nxdomain) for each name "<service>.<zone>."
+ * of service_ips that the peer may not use, all of them when the peer is
+ * disabled. A change of those lines alone goes to the running Unbound
+ * with view_local_zone (services/unbound_views.h). */
+#define UNBOUND_VIEW_PREFIX "vpn-"
+#define UNBOUND_VIEW_DENY "always_nxdomain"
+#define UNBOUND_VIEW_NAME_SIZE 20 /* "vpn-" + a dotted quad + NUL */
+/* The view of a VPN address: "vpn-10.0.0.5". -EINVAL: not a dotted quad. */
+int render_unbound_view_name(const char *ip, char out[static UNBOUND_VIEW_NAME_SIZE]);
+/* The names the peer's view answers NXDOMAIN for, sorted, as a
+ * NULL-terminated vector in one allocation (free(*ret) frees it all). */
+int render_unbound_denied_names(const struct cell_state *st, const struct wg_peer_view *peer, char ***ret,
+                                size_t *ret_n);
+
 /* dnsmasq in DHCP-only mode: dnsmasq.conf (re-read only by a restart) and
  * the reservations file it names as dhcp-hostsfile (re-read on SIGHUP). */
 int render_dnsmasq_conf(const struct cell_state *st, struct buf *out);

@@ -1,5 +1,6 @@
 /* Unbound's two files: unbound.conf (the server in the foreground as picd's
- * child, remote control on a unix socket, forwarding) and local-data.conf
+ * child, remote control on a unix socket, forwarding, and the views of the
+ * VPN's addresses: see unbound_views.c) and local-data.conf
  * (the cell's zone: one local-data line per service name, per record, per
  * VPN peer and per named LAN host). Plain text, so every value is checked
  * against what the format can carry before a byte is written; on refusal
@@ -17,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/validate.h"
 #include "render/text.h"
+#include "render/unbound_views.h"
 
 /* A name in presentation form with its trailing dot: 253 + 1. */
 #define FQDN_MAX_LEN 254
@@ -180,7 +182,7 @@ static int check_conf_state(const struct cell_state *st) {
 
 /* ---- unbound.conf ---- */
 
-static void conf_server(const struct cell_state *st, struct text *t) {
+static void conf_server(const struct cell_state *st, const struct unbound_view_plan *views, struct text *t) {
         bool system = streq(st->profile, "system");
         unsigned port = st->port_dns;
 
@@ -209,12 +211,23 @@ static void conf_server(const struct cell_state *st, struct text *t) {
                           "  port: %u\n"
                           "  do-ip6: yes\n",
                           port, port, port);
-        else
+        else {
+                text_emit(t, "  interface: 127.0.0.1@%u\n", port);
+                if (views->slots) {
+                        char cell[16];
+                        ipv4_format(views->vpn.addr, cell);
+                        text_emit(t,
+                                  "  # The cell's VPN address, for its peers. WireGuard gives it to\n"
+                                  "  # its interface after Unbound starts: bound before it exists.\n"
+                                  "  interface: %s@%u\n"
+                                  "  ip-freebind: yes\n",
+                                  cell, port);
+                }
                 text_emit(t,
-                          "  interface: 127.0.0.1@%u\n"
                           "  port: %u\n"
                           "  do-ip6: no\n",
-                          port, port);
+                          port);
+        }
         text_emit(t, "  num-threads: 1\n"
                      "  so-reuseport: no\n"
                      "  msg-cache-size: 8m\n"
@@ -229,6 +242,7 @@ static void conf_server(const struct cell_state *st, struct text *t) {
                 text_emit(t, "  access-control: 10.0.0.0/8 allow\n"
                              "  access-control: 172.16.0.0/12 allow\n"
                              "  access-control: 192.168.0.0/16 allow\n");
+        unbound_views_emit_access(views, t);
         text_emit(t, "\n"
                      "  hide-identity: yes\n"
                      "  hide-version: yes\n"
@@ -285,15 +299,21 @@ int render_unbound_conf(const struct cell_state *st, struct buf *out) {
         if (r < 0)
                 return r;
 
+        struct unbound_view_plan views;
+        if ((r = unbound_view_plan_make(st, &views)) < 0)
+                return r;
+
         struct text t = TEXT_INIT;
         text_emit(&t,
                   RENDER_HEADER "# Unbound for the cell's zone %s, run as\n"
                                 "#   unbound -d -c %s/unbound.conf\n"
                                 "\n",
                   st->zone, st->unbound_dir);
-        conf_server(st, &t);
+        conf_server(st, &views, &t);
         conf_remote_control(st, &t);
         conf_forward(st, &t);
+        unbound_views_emit_clauses(&views, st->zone, &t);
+        unbound_view_plan_release(&views);
         return text_finish(&t, out);
 }
 

@@ -53,6 +53,8 @@ struct loaded_state {
         struct peer_name_view *peers;
         struct dhcp_reservation_view *reservations;
         struct dhcp_lease_view *leases;
+        struct wg_peer_view *wg_peers;
+        const char **wg_services; /* each peer's, in one array */
         struct cell_state st;
 };
 
@@ -64,6 +66,8 @@ static void loaded_state_release(struct loaded_state *l) {
         free(l->peers);
         free(l->reservations);
         free(l->leases);
+        free(l->wg_peers);
+        free(l->wg_services);
         *l = (struct loaded_state){0};
 }
 
@@ -110,12 +114,13 @@ static void load_state(const char *dir, struct loaded_state *ret) {
                 "cell_name",      "domain",         "profile",         "zone",
                 "port_dns",       "service_ips",    "dns_records",     "dns_forwarders",
                 "dns_forward_tls", "unbound_dir",   "unbound_control_socket", "peers",
-                "dhcp_reservations", "dhcp_leases",
+                "dhcp_reservations", "dhcp_leases", "wg_interface", "vpn_address", "wg_peers",
         };
         static const char *const service_keys[] = {"service", "ip"};
         static const char *const record_keys[] = {"name", "type", "value", "ttl", "priority", "weight", "port"};
         static const char *const peer_keys[] = {"name", "ip"};
         static const char *const host_keys[] = {"mac", "ip", "name"};
+        static const char *const wg_peer_keys[] = {"name", "ip", "services", "enabled"};
 
         _cleanup_free_ char *path = test_path(dir, "state.json");
         json_error_t err;
@@ -139,6 +144,12 @@ static void load_state(const char *dir, struct loaded_state *ret) {
         l.reservations = calloc(nres + 1, sizeof *l.reservations);
         l.leases = calloc(nl + 1, sizeof *l.leases);
         assert_true(l.services && l.records && l.forwarders && l.peers && l.reservations && l.leases);
+        /* The VPN's peers: a name, an address, the services it may use,
+         * enabled unless "enabled" says false. */
+        json_t *wg_peers = array_field(j, "wg_peers");
+        size_t nw = json_array_size(wg_peers), nws = 0;
+        l.wg_peers = calloc(nw + 1, sizeof *l.wg_peers);
+        assert_non_null(l.wg_peers);
 
         size_t i;
         json_t *v;
@@ -180,6 +191,30 @@ static void load_state(const char *dir, struct loaded_state *ret) {
                 l.leases[i] = (struct dhcp_lease_view){
                         .mac = str_field(v, "mac"), .ip = str_field(v, "ip"), .name = name ? name : ""};
         }
+        json_array_foreach(wg_peers, i, v) {
+                assert_true(json_is_object(v));
+                only_keys(v, wg_peer_keys, ELEMENTSOF(wg_peer_keys), path);
+                nws += json_array_size(array_field(v, "services"));
+        }
+        l.wg_services = calloc(nws + 1, sizeof *l.wg_services);
+        assert_non_null(l.wg_services);
+        nws = 0;
+        json_array_foreach(wg_peers, i, v) {
+                json_t *svc = array_field(v, "services"), *enabled = json_object_get(v, "enabled"), *sv;
+                size_t k;
+                if (enabled && !json_is_boolean(enabled))
+                        fail_msg("%s: a peer's enabled must be a boolean", path);
+                l.wg_peers[i] = (struct wg_peer_view){.name = str_field(v, "name"),
+                                                      .ip = str_field(v, "ip"),
+                                                      .services = l.wg_services + nws,
+                                                      .n_services = (unsigned)json_array_size(svc),
+                                                      .enabled = !enabled || json_is_true(enabled)};
+                json_array_foreach(svc, k, sv) {
+                        if (!json_is_string(sv))
+                                fail_msg("%s: a peer's services are strings", path);
+                        l.wg_services[nws++] = json_string_value(sv);
+                }
+        }
         json_array_foreach(forwarders, i, v) {
                 if (!json_is_string(v))
                         fail_msg("%s: dns_forwarders holds strings", path);
@@ -210,6 +245,10 @@ static void load_state(const char *dir, struct loaded_state *ret) {
                 .n_dhcp_reservations = (unsigned)nres,
                 .dhcp_leases = l.leases,
                 .n_dhcp_leases = (unsigned)nl,
+                .wg_interface = str_field(j, "wg_interface"),
+                .vpn_address = str_field(j, "vpn_address"),
+                .wg_peers = l.wg_peers,
+                .n_wg_peers = (unsigned)nw,
         };
         *ret = l;
 }
@@ -472,6 +511,38 @@ static void test_rejects(void **state) {
                 snprintf(what, sizeof what, "bad_services[%zu]", i);
                 expect_refused(what, &s, false, true);
         }
+        /* With the VPN, unbound.conf names the services in its views: a
+         * name that is not one label is refused there too. */
+        static const size_t bad_names[] = {0, 3, 4, 5, 6, 8};
+        for (size_t i = 0; i < ELEMENTSOF(bad_names); i++) {
+                s = good;
+                s.wg_interface = "pic0";
+                s.vpn_address = "10.0.0.1/24";
+                s.service_ips = bad_services[bad_names[i]];
+                s.n_service_ips = 1;
+                char what[64];
+                snprintf(what, sizeof what, "VPN, bad_services[%zu]", bad_names[i]);
+                expect_refused(what, &s, true, true);
+        }
+        /* The VPN's address: a host of its subnet, at most /30. */
+        static const char *const bad_vpn[] = {"10.0.0.0/24", "10.0.0.255/24", "10.0.0.1/31", "10.0.0.1",
+                                              "10.0.0.1/24 ", "10.0.0.1/24\nserver:", ""};
+        for (size_t i = 0; i <= ELEMENTSOF(bad_vpn); i++) {
+                s = good;
+                s.wg_interface = "pic0";
+                s.vpn_address = i < ELEMENTSOF(bad_vpn) ? bad_vpn[i] : NULL;
+                expect_refused(s.vpn_address ? s.vpn_address : "vpn_address NULL", &s, true, false);
+        }
+        /* A peer's services must be there when it says it has some. */
+        struct wg_peer_view no_services = {.name = "p", .ip = "10.0.0.2", .n_services = 1, .enabled = true};
+        s = good;
+        s.wg_interface = "pic0";
+        s.vpn_address = "10.0.0.1/24";
+        s.wg_peers = &no_services;
+        s.n_wg_peers = 1;
+        expect_refused("peer services NULL", &s, true, false);
+        s.wg_peers = NULL;
+        expect_refused("wg_peers NULL", &s, true, false);
         static const struct dns_record_view bad_records[][1] = {
                 {{.name = "www", .type = "A", .value = "1.2.3.4\n", .ttl = 1}},
                 {{.name = "www", .type = "A", .value = "::1", .ttl = 1}},
