@@ -242,7 +242,7 @@ static int snapshot(struct runtime *rt) {
         return 0;
 }
 
-static int service_build_command(void *userdata, char ***ret_argv, char ***ret_envp) {
+static int service_build_command(void *userdata, struct supervised_command *ret) {
         struct runtime_service *s = userdata;
         int r = s->adapter->prepare ? s->adapter->prepare(&s->env) : 0;
         if (r < 0)
@@ -260,7 +260,7 @@ static int service_build_command(void *userdata, char ***ret_argv, char ***ret_e
                         return r2;
                 }
         }
-        return s->adapter->build_command(&s->env, ret_argv, ret_envp);
+        return s->adapter->build_command(&s->env, &ret->argv, &ret->envp);
 }
 
 static int service_probe(void *userdata) {
