@@ -1,4 +1,5 @@
-/* /api/config: the cell's identity, ports, DNS forwarders, DHCP and NTP. Live fields
+/* /api/config: the cell's identity, ports, DNS forwarders, DHCP, NTP and
+ * which WireGuard runs the VPN. Live fields
  * apply at once; the rest are staged and applied with a confirm window
  * (apply/confirm). */
 #include <errno.h>
@@ -35,6 +36,7 @@ FIELD_CHECK(check_dhcp_interface, "dhcp.interface")
 FIELD_CHECK(check_dhcp_address, "dhcp.range_start")
 FIELD_CHECK(check_lease_time, "dhcp.lease_time")
 FIELD_CHECK(check_local_stratum, "ntp.local_stratum")
+FIELD_CHECK(check_wg_implementation, "wireguard.implementation")
 
 /* One item of a list field (the body policy checks each on its own). */
 #define ITEM_CHECK(fn, key)                                                                                       \
@@ -80,6 +82,11 @@ static const struct field_policy ntp_fields[] = {
 };
 static const struct body_policy ntp_body = {ntp_fields, ELEMENTSOF(ntp_fields)};
 
+static const struct field_policy wireguard_fields[] = {
+        {"implementation", FIELD_STRING, false, check_wg_implementation, NULL},
+};
+static const struct body_policy wireguard_body = {wireguard_fields, ELEMENTSOF(wireguard_fields)};
+
 static const struct field_policy config_put_fields[] = {
         {"cell_name", FIELD_STRING, false, check_cell_name, NULL},
         {"domain", FIELD_STRING, false, check_domain, NULL},
@@ -90,6 +97,7 @@ static const struct field_policy config_put_fields[] = {
         {"dns", FIELD_OBJECT, false, NULL, &dns_body},
         {"dhcp", FIELD_OBJECT, false, NULL, &dhcp_body},
         {"ntp", FIELD_OBJECT, false, NULL, &ntp_body},
+        {"wireguard", FIELD_OBJECT, false, NULL, &wireguard_body},
 };
 const struct body_policy config_put_body = {config_put_fields, ELEMENTSOF(config_put_fields)};
 
