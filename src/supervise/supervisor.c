@@ -854,8 +854,9 @@ struct logring *supervised_log(struct supervised *svc) {
 json_t *supervised_to_json(const struct supervised *svc) {
         char since[ISO8601_LEN];
         format_iso8601(svc->since, since);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "name", svc->spec.name, "description", svc->spec.description,
-                              "state", supervised_state_name(svc), "since", since, "restarts", (json_int_t)svc->restarts);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "name", svc->spec.name, "description",
+                              svc->spec.description, "kind", svc->oneshot ? "oneshot" : "longrun", "state",
+                              supervised_state_name(svc), "since", since, "restarts", (json_int_t)svc->restarts);
         if (!o)
                 return NULL;
         json_object_set_new(o, "pid", svc->pid ? json_integer(svc->pid) : json_null());

@@ -300,6 +300,7 @@ static void test_notify_ready_and_stop(void **state) {
                 assert_non_null(o);
                 assert_string_equal(json_string_value(json_object_get(o, "name")), "notify");
                 assert_string_equal(json_string_value(json_object_get(o, "description")), "a test daemon");
+                assert_string_equal(json_string_value(json_object_get(o, "kind")), "longrun");
                 assert_string_equal(json_string_value(json_object_get(o, "state")), "ready");
                 assert_int_equal(json_integer_value(json_object_get(o, "pid")), pid);
                 assert_true(json_is_integer(json_object_get(o, "uptime_s")));
@@ -700,6 +701,11 @@ static void test_oneshot_up_and_down(void **state) {
         assert_true(status_is_null(svc, "pid"));
         assert_true(status_int(svc, "uptime_s") >= 0);
         assert_last_exit(svc, 0, NULL);
+        {
+                _cleanup_json_ json_t *o = supervised_to_json(svc);
+                assert_string_equal(json_string_value(json_object_get(o, "kind")), "oneshot");
+                assert_string_equal(json_string_value(json_object_get(o, "state")), "ready");
+        }
         assert_true(log_has(svc, LOG_STREAM_PICD, "start command exited with status 0"));
         assert_true(log_has(svc, LOG_STREAM_PICD, "ready"));
         /* Ready, nothing runs, nothing happens. */

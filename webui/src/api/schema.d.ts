@@ -1313,11 +1313,18 @@ export interface components {
         Service: {
             name: components["schemas"]["ServiceName"];
             description: string;
+            /**
+             * @description What its current (or last) start runs: `longrun`, a daemon that
+             *     is the service; or `oneshot`, a command that makes something
+             *     which outlives it (the kernel's WireGuard interface), undone by
+             *     another command at stop. Chosen at each start.
+             * @enum {string}
+             */
+            kind: "longrun" | "oneshot";
             state: components["schemas"]["ServiceState"];
             /**
-             * @description The running process, while there is one. A oneshot (a kernel
-             *     WireGuard interface: a command makes it, another unmakes it) has
-             *     one only while a command runs: none once it is ready.
+             * @description The running process, while there is one. A oneshot has one only
+             *     while its start or stop command runs: none once it is ready.
              */
             pid: number | null;
             /** @description When it entered this state. */
@@ -1329,7 +1336,7 @@ export interface components {
             last_exit: components["schemas"]["ExitRecord"] | null;
             /** @description Seconds until the next start, in backoff; else null. */
             next_start_in_s: number | null;
-        } & (unknown & unknown & unknown & unknown & unknown);
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown);
         ServiceList: {
             services: components["schemas"]["Service"][];
         };
