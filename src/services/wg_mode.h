@@ -52,8 +52,9 @@ int wg_link_json_is_wireguard(const char *json_text);
 
 /* A kernel WireGuard link named iface in picd's namespace, left by a picd
  * that died (a link outlives its maker), is deleted, so that `ip link add`
- * can make it again: 1 when one was deleted, 0 when there was none, or a
- * link of that name is of another kind (never touched: ip link add then
- * says "File exists"), a negative errno with *ret_message when ip could
- * not be run or failed. */
+ * or wireguard-go can make the interface again; the caller runs this
+ * before a start, when nothing of its own has the name. 1 when one was
+ * deleted; 0 when there was none, or the link of that name is of another
+ * kind (never touched: the start then fails, "File exists"); a negative
+ * errno with *ret_message when ip could not be run or failed. */
 int wg_kernel_remove_leftover(const char *iface, char **ret_message);

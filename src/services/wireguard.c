@@ -119,23 +119,22 @@ static int wireguard_build_oneshot(const struct service_env *env, struct service
         const char *why = setting != WG_IMPLEMENTATION_AUTO ? "as configured"
                           : kernel                          ? "auto: the kernel has WireGuard"
                                                             : "auto: this kernel has no WireGuard";
-        if (!kernel) {
-                if (asprintf(ret_note, "implementation: userspace, wireguard-go (%s)", why) < 0)
-                        *ret_note = NULL;
-                return 0;
-        }
+        /* A kernel link of that name (a picd that died in kernel mode)
+         * would stop either one from making the interface. */
         _cleanup_free_ char *message = NULL;
         int removed = wg_kernel_remove_leftover(iface, &message);
-        if (removed >= 0)
+        if (removed >= 0 && kernel)
                 r = wg_kernel_commands(iface, &ret->start_argv, &ret->stop_argv, &ret->envp);
-        if (asprintf(ret_note, "implementation: kernel (%s)%s%s%s", why,
+        if (asprintf(ret_note, "implementation: %s (%s)%s%s%s", kernel ? "kernel" : "userspace, wireguard-go", why,
                      removed > 0 ? "; deleted a WireGuard link of that name left by an earlier picd" : "",
                      removed < 0 ? "; cannot look for a leftover link: " : "",
                      removed < 0 ? (message ? message : strerror(-removed)) : "") < 0)
                 *ret_note = NULL;
         if (removed < 0)
                 return removed;
-        return r < 0 ? r : 1;
+        if (r < 0)
+                return r;
+        return kernel ? 1 : 0;
 }
 
 /* The address file: the cell's address with its prefix, one line. Pure,
