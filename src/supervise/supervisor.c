@@ -405,6 +405,7 @@ static void do_spawn(struct supervised *svc) {
                 free_strv(cmd.argv);
                 free_strv(cmd.envp);
                 free_strv(cmd.stop_argv);
+                svc->made = false; /* nothing ran */
                 /* Counts as an exit, so a binary that cannot start ends in
                  * failed like one that crashes. */
                 record_exit_now(svc, -1, 0);
