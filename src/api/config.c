@@ -1,4 +1,5 @@
-/* /api/config: the cell's identity, ports, DNS forwarders, DHCP, NTP and the VPN. Live fields
+/* /api/config: the cell's identity, ports, DNS forwarders, DHCP, NTP, the
+ * VPN and which WireGuard runs it. Live fields
  * apply at once; the rest are staged and applied with a confirm window
  * (apply/confirm). */
 #include <errno.h>
@@ -37,6 +38,7 @@ FIELD_CHECK(check_lease_time, "dhcp.lease_time")
 FIELD_CHECK(check_local_stratum, "ntp.local_stratum")
 FIELD_CHECK(check_wg_interface, "wireguard.interface")
 FIELD_CHECK(check_wg_uplink, "wireguard.uplink")
+FIELD_CHECK(check_wg_implementation, "wireguard.implementation")
 
 /* One item of a list field (the body policy checks each on its own). */
 #define ITEM_CHECK(fn, key)                                                                                       \
@@ -82,12 +84,14 @@ static const struct field_policy ntp_fields[] = {
 };
 static const struct body_policy ntp_body = {ntp_fields, ELEMENTSOF(ntp_fields)};
 
-/* The interface is staged (a new name cuts every peer off); the uplink
- * and peer_to_peer are live, a reload of the firewall's rules. */
+/* The interface and the implementation are staged (a new name cuts every
+ * peer off, and so may a WireGuard the kernel lacks); the uplink and
+ * peer_to_peer are live, a reload of the firewall's rules. */
 static const struct field_policy wireguard_fields[] = {
         {"interface", FIELD_STRING, false, check_wg_interface, NULL},
         {"uplink", FIELD_STRING, false, check_wg_uplink, NULL},
         {"peer_to_peer", FIELD_BOOLEAN, false, NULL, NULL},
+        {"implementation", FIELD_STRING, false, check_wg_implementation, NULL},
 };
 static const struct body_policy wireguard_body = {wireguard_fields, ELEMENTSOF(wireguard_fields)};
 

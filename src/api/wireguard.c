@@ -1,7 +1,8 @@
 /* GET /api/wireguard/status: the VPN as last sampled on picd's loop (see
  * apply/vpn_stats.h), never a dump per request: each peer's endpoint,
  * last handshake, byte counters and current rates; with ?peer=NAME, that
- * peer alone with its recent history, for a traffic chart. */
+ * peer alone with its recent history, for a traffic chart. Also which
+ * WireGuard runs the interface: the kernel's or wireguard-go. */
 #include <errno.h>
 #include <string.h>
 
@@ -80,6 +81,12 @@ int wireguard_status_handler(struct request *req, struct response *resp) {
         const struct vpn_stats *stats = runtime_vpn_stats(rt);
         struct supervised *wg = supervisor_find(runtime_supervisor(rt), "wireguard");
         bool running = wg && supervised_state(wg) == SERVICE_READY;
+        /* What the current start chose (also one that failed, in backoff):
+         * the kernel's interface is the adapter's oneshot, wireguard-go
+         * its daemon (services/wireguard.c). Nothing while down. */
+        const char *implementation = !wg || supervised_state(wg) == SERVICE_DOWN ? NULL
+                                     : supervised_oneshot(wg)                      ? "kernel"
+                                                                                   : "userspace";
         _cleanup_json_ json_t *peers = json_array();
         if (!peers)
                 return api_error_errno(resp, -ENOMEM, "status");
@@ -92,8 +99,9 @@ int wireguard_status_handler(struct request *req, struct response *resp) {
         if (only && !w.found)
                 return api_error(resp, 404, NULL, "no peer '%s'", only);
         return api_reply(resp, 200,
-                         json_pack("{s:s, s:b, s:s, s:i, s:o, s:i, s:O}", "interface", st->wg_interface ? st->wg_interface : "",
-                                   "running", running, "public_key", st->wg_public_key ? st->wg_public_key : "",
+                         json_pack("{s:s, s:b, s:s?, s:s, s:i, s:o, s:i, s:O}", "interface",
+                                   st->wg_interface ? st->wg_interface : "", "running", running, "implementation",
+                                   implementation, "public_key", st->wg_public_key ? st->wg_public_key : "",
                                    "listen_port", (int)st->port_wireguard, "sampled_at",
                                    time_or_null(running ? stats->sampled_at : 0), "interval_s", VPN_STATS_INTERVAL,
                                    "peers", peers));

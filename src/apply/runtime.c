@@ -271,7 +271,7 @@ static int catch_up_files(struct runtime_service *s) {
         return r;
 }
 
-static int service_build_command(void *userdata, char ***ret_argv, char ***ret_envp) {
+static int service_build_command(void *userdata, struct supervised_command *ret) {
         struct runtime_service *s = userdata;
         int r = s->adapter->prepare ? s->adapter->prepare(&s->env) : 0;
         if (r < 0)
@@ -293,7 +293,22 @@ static int service_build_command(void *userdata, char ***ret_argv, char ***ret_e
                         return r2;
                 }
         }
-        return s->adapter->build_command(&s->env, ret_argv, ret_envp);
+        s->env.oneshot = false;
+        if (s->adapter->build_oneshot) {
+                struct service_oneshot o = {0};
+                _cleanup_free_ char *note = NULL;
+                r = s->adapter->build_oneshot(&s->env, &o, &note);
+                if (note)
+                        supervised_note(s->supervised, "%s", note);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        s->env.oneshot = true;
+                        *ret = (struct supervised_command){o.start_argv, o.envp, o.stop_argv};
+                        return 0;
+                }
+        }
+        return s->adapter->build_command(&s->env, &ret->argv, &ret->envp);
 }
 
 static int service_probe(void *userdata) {
@@ -589,10 +604,18 @@ static int reconcile_all(struct runtime *rt, bool live, json_t **ret_outcome) {
                         ok = false;
                 rt->writes += counts.writes;
                 rt->reloads += counts.reloads;
-                if (counts.restart_wanted)
+                bool enabled = !s->adapter->enabled || s->adapter->enabled(&rt->state);
+                /* One that failed on its old files gets a fresh start on its
+                 * new ones now, rather than after its backoff or never: the
+                 * change may be the fix (wireguard.implementation back from
+                 * a kernel without WireGuard). */
+                bool retry = enabled && counts.writes > 0 && (st == SERVICE_BACKOFF || st == SERVICE_FAILED);
+                if (retry)
+                        supervised_note(s->supervised, "its config changed: starting it again now");
+                if (counts.restart_wanted || retry)
                         supervised_event(s->supervised, EVENT_RESTART);
                 /* After its files: a service turned on starts on them. */
-                supervised_set_enabled(s->supervised, !s->adapter->enabled || s->adapter->enabled(&rt->state));
+                supervised_set_enabled(s->supervised, enabled);
         }
         char when[ISO8601_LEN];
         int64_t now = now_unix();

@@ -136,6 +136,8 @@ void vpn_snapshot_fill(const struct vpn_snapshot *v, json_t *flat, struct cell_s
         st->ip_range = json_string_value(json_object_get(flat, "ip_range"));
         st->uplink = uplink ? uplink : "";
         st->peer_to_peer = json_is_true(json_object_get(flat, "wireguard.peer_to_peer"));
+        const char *implementation = json_string_value(json_object_get(flat, "wireguard.implementation"));
+        st->wg_implementation = implementation ? implementation : "auto";
         st->wg_peers = v->views;
         st->n_wg_peers = v->n;
         st->peers = v->names;

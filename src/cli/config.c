@@ -14,8 +14,9 @@ static const char usage_group[] =
         "Usage: pic config VERB [ARGS...]\n"
         "\n"
         "Show or change the cell configuration. public_endpoint and the dns, dhcp\n"
-        "and ntp settings apply at once; cell_name, domain, vpn_address, ip_range\n"
-        "and ports are staged, and `pic apply` applies them with a confirm window.\n";
+        "and ntp settings apply at once; cell_name, domain, vpn_address, ip_range,\n"
+        "ports and wireguard.implementation are staged, and `pic apply` applies them\n"
+        "with a confirm window.\n";
 
 static const char usage_get[] =
         "Usage: pic config get [FIELD]\n"
@@ -35,6 +36,8 @@ static const char usage_set[] =
         "  cell_name, domain, vpn_address, ip_range   staged until `pic apply`\n"
         "  ports.NAME (NAME: ui api dns dhcp ntp wireguard smtp submission imaps\n"
         "             http https; an integer)        staged until `pic apply`\n"
+        "  wireguard.implementation (auto, kernel or\n"
+        "             userspace: WireGuard's)         staged until `pic apply`\n"
         "  public_endpoint                            applied at once\n"
         "  dns.forwarders (a list), dns.forward_tls (true or false),\n"
         "  dhcp.enabled (true or false), dhcp.interface, dhcp.range_start,\n"

@@ -148,6 +148,7 @@ struct cell_state {
         const char *ip_range;              /* the services' subnet, "172.20.0.0/24" */
         const char *uplink;                /* full-tunnel peers are NATed out of it; "" none */
         bool peer_to_peer;                 /* peers may reach each other */
+        const char *wg_implementation;     /* "auto", "kernel" or "userspace" (services/wg_mode.h) */
         const struct wg_peer_view *wg_peers; /* sorted by name */
         unsigned n_wg_peers;
 };

@@ -21,6 +21,16 @@ struct service_env {
         char *data_dir;   /* DIR/data/<name>: the daemon's own storage */
         char *run_dir;    /* DIR/run/<name>: its sockets */
         pid_t pid;        /* the running daemon, 0 when none (set before each reconcile) */
+        bool oneshot;     /* the current start is a oneshot (build_oneshot said so); set at each start */
+};
+
+/* A start that makes something outliving its command, rather than
+ * running a daemon: a oneshot of the supervisor (supervisor.h). Argument
+ * vectors with absolute argv[0], never a shell. */
+struct service_oneshot {
+        char **start_argv; /* exit 0 once made; any other exit must have made nothing */
+        char **stop_argv;  /* unmakes it */
+        char **envp;       /* for both */
 };
 
 struct managed_file {
@@ -50,6 +60,11 @@ struct service_adapter {
         /* Creates its directories with the right owners. */
         int (*prepare)(const struct service_env *env);
         int (*build_command)(const struct service_env *env, char ***ret_argv, char ***ret_envp);
+        /* Decides at each start between the daemon of build_command (0)
+         * and a oneshot (1, *ret filled), or fails (a negative errno).
+         * Either way *ret_note may say what it chose and why, for the
+         * service's log. NULL: always the daemon. */
+        int (*build_oneshot)(const struct service_env *env, struct service_oneshot *ret, char **ret_note);
         /* The daemon's own checker on a candidate for a managed file:
          * candidate->path is where it is written (not yet in place),
          * old_text what the file holds now (NULL: none), new_text the

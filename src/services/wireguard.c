@@ -1,8 +1,12 @@
-/* wireguard: the VPN's interface, run by wireguard-go (userspace) where
- * the kernel has no WireGuard. Two managed files: wg.conf, the cell's
- * side in `wg setconf` form (keys inside: mode 0600), and address, the
- * cell's VPN address. wireguard-go starts empty; once it answers, the
- * bring-up loads wg.conf, gives the interface its address and sets it up.
+/* wireguard: the VPN's interface, the kernel's where it has WireGuard,
+ * else run by wireguard-go (userspace); wireguard.implementation decides
+ * at each start (wg_mode.h). A kernel interface is a oneshot of the
+ * supervisor (`ip link add`, `ip link del`), wireguard-go a daemon. The
+ * managed files: wg.conf, the cell's side in `wg setconf` form (keys
+ * inside: mode 0600), address, the cell's VPN address, implementation,
+ * the setting, and the firewall's table. The interface starts empty; once
+ * it exists (and wireguard-go answers), the bring-up loads wg.conf, gives
+ * the interface its address and sets it up; wg does the same to either.
  * A change of a few peers goes in live, one `wg set` each (about 2 ms at
  * any size); anything more is one `wg syncconf`, which keeps the sessions
  * of the peers that did not change. */
@@ -24,6 +28,7 @@
 #include "services/ip_forward.h"
 #include "services/nft_apply.h"
 #include "services/wg_apply.h"
+#include "services/wg_mode.h"
 
 #define WG_CONF "wg.conf"
 #define ADDRESS_FILE "address"
@@ -94,6 +99,46 @@ static int wireguard_build_command(const struct service_env *env, char ***ret_ar
         return 0;
 }
 
+/* Kernel or userspace, chosen once per start from the implementation
+ * file as the last reconcile wrote it (the setting that passed its check). */
+static int wireguard_build_oneshot(const struct service_env *env, struct service_oneshot *ret, char **ret_note) {
+        const char *iface = env->state->wg_interface;
+        if (!iface_ok(iface))
+                return -EINVAL;
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/" WG_IMPLEMENTATION_FILE, env->config_dir) < 0)
+                return -ENOMEM;
+        _cleanup_buf_ struct buf text = BUF_INIT;
+        buf_init(&text, 64);
+        enum wg_implementation setting;
+        int r = buf_read_file(&text, path);
+        if (r < 0 || wg_implementation_parse(buf_str(&text), &setting) < 0) {
+                if (asprintf(ret_note, "no valid %s: %s", path, r < 0 ? strerror(-r) : "not one of auto, kernel, userspace") < 0)
+                        *ret_note = NULL;
+                return r < 0 ? r : -EINVAL;
+        }
+        bool kernel = wg_implementation_choose(setting, wireguard_kernel_supported) == WG_IMPLEMENTATION_KERNEL;
+        const char *why = setting != WG_IMPLEMENTATION_AUTO ? "as configured"
+                          : kernel                          ? "auto: the kernel has WireGuard"
+                                                            : "auto: this kernel has no WireGuard";
+        /* A kernel link of that name (a picd that died in kernel mode)
+         * would stop either one from making the interface. */
+        _cleanup_free_ char *message = NULL;
+        int removed = wg_kernel_remove_leftover(iface, &message);
+        if (removed >= 0 && kernel)
+                r = wg_kernel_commands(iface, &ret->start_argv, &ret->stop_argv, &ret->envp);
+        if (asprintf(ret_note, "implementation: %s (%s)%s%s%s", kernel ? "kernel" : "userspace, wireguard-go", why,
+                     removed > 0 ? "; deleted a WireGuard link of that name left by an earlier picd" : "",
+                     removed < 0 ? "; cannot look for a leftover link: " : "",
+                     removed < 0 ? (message ? message : strerror(-removed)) : "") < 0)
+                *ret_note = NULL;
+        if (removed < 0)
+                return removed;
+        if (r < 0)
+                return r;
+        return kernel ? 1 : 0;
+}
+
 /* The address file: the cell's address with its prefix, one line. Pure,
  * like every renderer (render.h has no such function yet: this one line
  * is the adapter's own). */
@@ -128,6 +173,14 @@ static int wireguard_check(const struct service_env *env, const struct changed_f
                 return 0;
         if (streq(candidate->name, NFT_FILE))
                 return nft_check(candidate->path, ret_message);
+        if (streq(candidate->name, WG_IMPLEMENTATION_FILE)) {
+                enum wg_implementation i;
+                if (wg_implementation_parse(candidate->new_text, &i) < 0) {
+                        *ret_message = strdup(WG_IMPLEMENTATION_FILE ": not one of auto, kernel, userspace");
+                        return -EINVAL;
+                }
+                return 0;
+        }
         if (streq(candidate->name, ADDRESS_FILE)) {
                 char addr[CIDR4_STRLEN];
                 if (parse_address(candidate->new_text, addr) < 0) {
@@ -289,11 +342,26 @@ static int syncconf(const struct service_env *env, const struct changed_file *c,
         return 0;
 }
 
+/* A new setting restarts the interface only when it changes what runs
+ * (auto where the kernel has WireGuard is the kernel's, as before). */
+static bool implementation_changes(const struct service_env *env, const char *new_text) {
+        enum wg_implementation setting;
+        if (wg_implementation_parse(new_text, &setting) < 0)
+                return true; /* passed the check: cannot be */
+        return (wg_implementation_choose(setting, wireguard_kernel_supported) == WG_IMPLEMENTATION_KERNEL) !=
+               env->oneshot;
+}
+
 static int wireguard_reload(const struct service_env *env, const struct changed_file *changed, unsigned n_changed,
                             char **ret_message) {
         const char *iface = env->state->wg_interface;
         int r;
+        for (unsigned i = 0; i < n_changed; i++)
+                if (streq(changed[i].name, WG_IMPLEMENTATION_FILE) && implementation_changes(env, changed[i].new_text))
+                        return 1;
         for (unsigned i = 0; i < n_changed; i++) {
+                if (streq(changed[i].name, WG_IMPLEMENTATION_FILE))
+                        continue;
                 if (streq(changed[i].name, WG_CONF))
                         r = syncconf(env, &changed[i], ret_message);
                 else if (streq(changed[i].name, NFT_FILE))
@@ -309,13 +377,16 @@ static int wireguard_reload(const struct service_env *env, const struct changed_
 /* Ready when its UAPI socket answers (wireguard-go opens it once the
  * interface exists) and the interface is in picd's namespace: the socket
  * directory is shared by every namespace, so the socket alone could be
- * another namespace's interface of the same name. */
+ * another namespace's interface of the same name. The kernel's interface
+ * answers wg over netlink as soon as it exists. */
 static int wireguard_probe(const struct service_env *env) {
         const char *iface = env->state->wg_interface;
         if (!iface_ok(iface))
                 return -EINVAL;
         if (if_nametoindex(iface) == 0)
                 return -ENODEV;
+        if (env->oneshot)
+                return 0;
         char sock[sizeof UAPI_DIR + IFNAMSIZ + 8];
         snprintf(sock, sizeof sock, UAPI_DIR "/%s.sock", iface);
         return probe_unix_socket(sock);
@@ -416,6 +487,7 @@ int wireguard_kernel_supported(void) {
  * should be 0600 once managed_file can say so (TODO(lead): .secret). */
 static const struct managed_file wireguard_files[] = {
         {ADDRESS_FILE, render_wg_address},
+        {WG_IMPLEMENTATION_FILE, render_wg_implementation},
         {WG_CONF, render_wg_setconf, .secret = true},
         /* After the peers: a new peer is denied until its elements come,
          * a removed one loses its entry before its elements go. */
@@ -424,12 +496,13 @@ static const struct managed_file wireguard_files[] = {
 
 const struct service_adapter wireguard_adapter = {
         .name = "wireguard",
-        .description = "The VPN (WireGuard, userspace: wireguard-go)",
+        .description = "The VPN (WireGuard: the kernel's, or wireguard-go where the kernel has none)",
         .files = wireguard_files,
         .n_files = ELEMENTSOF(wireguard_files),
         .capabilities = wireguard_capabilities,
         .prepare = wireguard_prepare,
         .build_command = wireguard_build_command,
+        .build_oneshot = wireguard_build_oneshot,
         .check = wireguard_check,
         .apply_live = wireguard_apply_live,
         .reload = wireguard_reload,

@@ -28,6 +28,13 @@ static const char *check_ntp_server(const char *s) {
         return valid_host(s) ? NULL : "must be a host name or an IPv4 address";
 }
 
+/* The adapter reads the same three words (services/wg_mode.h). */
+static const char *check_wg_implementation(const char *s) {
+        return streq(s, "auto") || streq(s, "kernel") || streq(s, "userspace")
+                       ? NULL
+                       : "must be 'auto', 'kernel' or 'userspace'";
+}
+
 static const char *check_subnet(const char *s) {
         struct cidr4 c;
         if (cidr4_parse(s, &c) < 0)
@@ -72,6 +79,10 @@ const struct config_field config_fields[] = {
         {"wireguard.interface", CONFIG_STRING, true, true, 0, check_ifname_or_empty},
         {"wireguard.uplink", CONFIG_STRING, true, false, 0, check_ifname_or_empty},
         {"wireguard.peer_to_peer", CONFIG_BOOL, true, false},
+        /* Kernel WireGuard or wireguard-go: "auto" takes the kernel's where
+         * it exists. Staged: "kernel" where the kernel has none takes the
+         * VPN down, and with it an admin who came through it. */
+        {"wireguard.implementation", CONFIG_STRING, true, true, 0, check_wg_implementation},
 };
 const unsigned config_fields_count = ELEMENTSOF(config_fields);
 
@@ -106,7 +117,8 @@ int config_defaults(const char *profile, json_t **ret) {
                                  "ntp.allow");
         if (flat && (json_object_set_new(flat, "wireguard.interface", json_string("pic0")) < 0 ||
                      json_object_set_new(flat, "wireguard.uplink", json_string("")) < 0 ||
-                     json_object_set_new(flat, "wireguard.peer_to_peer", json_false()) < 0)) {
+                     json_object_set_new(flat, "wireguard.peer_to_peer", json_false()) < 0 ||
+                     json_object_set_new(flat, "wireguard.implementation", json_string("auto")) < 0)) {
                 json_decref(flat);
                 return -ENOMEM;
         }

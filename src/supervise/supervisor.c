@@ -32,11 +32,13 @@ enum action {
         ACT_STOPPED,        /* the process ended while stopping */
         ACT_DOWN,           /* nothing running: straight to down */
         ACT_RESTART_LATER,  /* stopping already: start again when down */
+        ACT_STAY_DOWN,      /* stopping already: down is where it ends, whatever was asked before */
+        ACT_MADE,           /* a oneshot's start command exited 0: now its probe */
 };
 
 /* The whole behaviour of a service. An event that a state does not list is
  * ignored (for example a stray timer). */
-static const enum action transitions[_SERVICE_STATE_MAX][_SERVICE_EVENT_MAX] = {
+static const enum action longrun_table[_SERVICE_STATE_MAX][_SERVICE_EVENT_MAX] = {
         [SERVICE_DOWN] = {
                 [EVENT_START] = ACT_SPAWN,
                 [EVENT_RESTART] = ACT_SPAWN,
@@ -68,6 +70,49 @@ static const enum action transitions[_SERVICE_STATE_MAX][_SERVICE_EVENT_MAX] = {
                 [EVENT_TIMEOUT] = ACT_KILL,
                 [EVENT_START] = ACT_RESTART_LATER,
                 [EVENT_RESTART] = ACT_RESTART_LATER,
+                [EVENT_STOP] = ACT_STAY_DOWN,
+        },
+};
+
+/* A oneshot: the same states, but what runs is a command that ends. While
+ * starting, its start command runs, then (exit 0: ACT_MADE) its probe;
+ * while ready nothing runs, so nothing can exit; stopping runs its stop
+ * command, after SIGTERM to a start command still running (ACT_TERM and
+ * ACT_STOPPED know the difference). */
+static const enum action oneshot_table[_SERVICE_STATE_MAX][_SERVICE_EVENT_MAX] = {
+        [SERVICE_DOWN] = {
+                [EVENT_START] = ACT_SPAWN,
+                [EVENT_RESTART] = ACT_SPAWN,
+        },
+        [SERVICE_STARTING] = {
+                [EVENT_DONE] = ACT_MADE,
+                [EVENT_READY] = ACT_READY,
+                [EVENT_EXIT] = ACT_EXITED,
+                [EVENT_TIMEOUT] = ACT_START_TIMEOUT,
+                [EVENT_STOP] = ACT_TERM,
+                [EVENT_RESTART] = ACT_TERM_RESTART,
+        },
+        [SERVICE_READY] = {
+                [EVENT_STOP] = ACT_TERM,
+                [EVENT_RESTART] = ACT_TERM_RESTART,
+        },
+        [SERVICE_BACKOFF] = {
+                [EVENT_TIMEOUT] = ACT_SPAWN,
+                [EVENT_STOP] = ACT_DOWN,
+                [EVENT_RESTART] = ACT_SPAWN_FRESH,
+        },
+        [SERVICE_FAILED] = {
+                [EVENT_START] = ACT_IGNORE,
+                [EVENT_STOP] = ACT_DOWN,
+                [EVENT_RESTART] = ACT_SPAWN_FRESH,
+        },
+        [SERVICE_STOPPING] = {
+                [EVENT_EXIT] = ACT_STOPPED,
+                [EVENT_DONE] = ACT_STOPPED,
+                [EVENT_TIMEOUT] = ACT_KILL,
+                [EVENT_START] = ACT_RESTART_LATER,
+                [EVENT_RESTART] = ACT_RESTART_LATER,
+                [EVENT_STOP] = ACT_STAY_DOWN,
         },
 };
 
@@ -107,6 +152,12 @@ struct supervised {
         unsigned n_exits;
         struct exit_record last_exit;
         bool restart_when_down;
+        /* The kind of the last start, and for a oneshot what it needs: */
+        bool oneshot;
+        char **stop_argv, **envp; /* a oneshot's stop command and environment, from its start */
+        bool made;             /* its start command ran and did not fail: its stop command must run */
+        bool running_stop;     /* the process that runs is its stop command */
+        bool undo_failed_start; /* that stop ends a start that failed: backoff after it, not down */
         bool wanted;           /* supervisor_start_all wants it up */
         bool disabled;         /* turned off in the config: kept down, shown as "disabled" */
 };
@@ -281,21 +332,22 @@ static void record_exit_now(struct supervised *svc, int code, int signal) {
         svc->last_exit = (struct exit_record){true, now_unix(), code, signal};
 }
 
-static void do_spawn(struct supervised *svc) {
-        if (svc->sup->stopping_all) {
-                /* A backoff timer that fires while the cell shuts down. */
-                sd_event_source_set_enabled(svc->timer, SD_EVENT_OFF);
-                set_state(svc, SERVICE_DOWN);
-                return;
-        }
-        char **argv = NULL, **envp = NULL;
+/* "ip link add x type wireguard": a oneshot's command for its log. */
+static void argv_text(char *const *argv, char *out, size_t size) {
+        size_t len = 0;
+        out[0] = 0;
+        for (char *const *p = argv; *p && len < size; p++)
+                len += (size_t)snprintf(out + len, size - len, "%s%s", p == argv ? "" : " ", *p);
+}
+
+/* Runs argv as the service's process: its output into the service's log,
+ * its end to on_child. Takes nothing: the caller frees argv and envp. */
+static int spawn_process(struct supervised *svc, char *const *argv, char *const *envp, bool notify, pid_t *ret_pid) {
         int out_w = -1, err_w = -1, notify_w = -1;
-        int r = svc->spec.build_command(svc->spec.userdata, &argv, &envp);
-        if (r == 0)
-                r = output_open(svc, &svc->out[0], LOG_STREAM_STDOUT, &out_w);
+        int r = output_open(svc, &svc->out[0], LOG_STREAM_STDOUT, &out_w);
         if (r == 0)
                 r = output_open(svc, &svc->out[1], LOG_STREAM_STDERR, &err_w);
-        if (r == 0 && svc->spec.notify_fd > 2)
+        if (r == 0 && notify)
                 r = notify_open(svc, &notify_w);
         pid_t pid = 0;
         int pidfd = -1;
@@ -303,7 +355,7 @@ static void do_spawn(struct supervised *svc) {
                 struct spawn_options o = {
                         .argv = argv, .envp = envp, .user = svc->spec.user,
                         .capabilities = svc->spec.capabilities, .stdout_fd = out_w, .stderr_fd = err_w,
-                        .notify_fd = notify_w, .notify_target_fd = svc->spec.notify_fd,
+                        .notify_fd = notify_w, .notify_target_fd = notify ? svc->spec.notify_fd : 0,
                 };
                 r = spawn_daemon(&o, &pid, &pidfd);
         }
@@ -322,10 +374,38 @@ static void do_spawn(struct supervised *svc) {
                         sd_event_source_set_child_pidfd_own(svc->child, true);
                 }
         }
+        if (r == 0)
+                *ret_pid = pid;
+        return r;
+}
+
+static void do_spawn(struct supervised *svc) {
+        if (svc->sup->stopping_all) {
+                /* A backoff timer that fires while the cell shuts down. */
+                sd_event_source_set_enabled(svc->timer, SD_EVENT_OFF);
+                set_state(svc, SERVICE_DOWN);
+                return;
+        }
+        struct supervised_command cmd = {0};
+        pid_t pid = 0;
+        int r = svc->spec.build_command(svc->spec.userdata, &cmd);
+        if (r == 0) {
+                /* This start's kind, and what its stop will need. */
+                free_strv(svc->stop_argv);
+                free_strv(svc->envp);
+                svc->stop_argv = NULL;
+                svc->envp = NULL;
+                svc->oneshot = cmd.stop_argv != NULL;
+                svc->made = false;
+                r = spawn_process(svc, cmd.argv, cmd.envp, !svc->oneshot && svc->spec.notify_fd > 2, &pid);
+        }
         if (r < 0) {
-                supervised_note(svc, "cannot start '%s': %s", argv && argv[0] ? argv[0] : svc->spec.name, strerror(-r));
-                free_strv(argv);
-                free_strv(envp);
+                supervised_note(svc, "cannot start '%s': %s", cmd.argv && cmd.argv[0] ? cmd.argv[0] : svc->spec.name,
+                                strerror(-r));
+                free_strv(cmd.argv);
+                free_strv(cmd.envp);
+                free_strv(cmd.stop_argv);
+                svc->made = false; /* nothing ran */
                 /* Counts as an exit, so a binary that cannot start ends in
                  * failed like one that crashes. */
                 record_exit_now(svc, -1, 0);
@@ -334,12 +414,45 @@ static void do_spawn(struct supervised *svc) {
                 return;
         }
         svc->pid = pid;
-        supervised_note(svc, "started %s (pid %d)", argv[0], (int)pid);
-        free_strv(argv);
-        free_strv(envp);
+        if (svc->oneshot) {
+                /* It may make its thing from now on, even if killed. */
+                svc->made = true;
+                svc->stop_argv = cmd.stop_argv;
+                svc->envp = TAKE_PTR(cmd.envp);
+                char text[400];
+                argv_text(cmd.argv, text, sizeof text);
+                supervised_note(svc, "start command: %s (pid %d)", text, (int)pid);
+        } else {
+                supervised_note(svc, "started %s (pid %d)", cmd.argv[0], (int)pid);
+        }
+        free_strv(cmd.argv);
+        free_strv(cmd.envp);
         set_state(svc, SERVICE_STARTING);
         svc->deadline_usec = svc->since_usec + svc->spec.start_timeout_usec;
         arm_timer(svc, svc->since_usec + PROBE_INTERVAL_USEC);
+}
+
+static void stopped(struct supervised *svc);
+
+/* A oneshot's stop command, the only way it goes down once it may have
+ * made something. Bounded by the stop timeout; if it cannot even be
+ * started, there is nothing more to try: the service is down anyway. */
+static void run_stop_command(struct supervised *svc) {
+        set_state(svc, SERVICE_STOPPING);
+        svc->made = false;
+        svc->running_stop = true;
+        pid_t pid = 0;
+        int r = spawn_process(svc, svc->stop_argv, svc->envp, false, &pid);
+        if (r < 0) {
+                supervised_note(svc, "cannot run its stop command '%s': %s", svc->stop_argv[0], strerror(-r));
+                stopped(svc);
+                return;
+        }
+        svc->pid = pid;
+        char text[400];
+        argv_text(svc->stop_argv, text, sizeof text);
+        supervised_note(svc, "stop command: %s (pid %d)", text, (int)pid);
+        arm_timer(svc, svc->since_usec + svc->spec.stop_timeout_usec);
 }
 
 static unsigned exits_in_window(struct supervised *svc, uint64_t now) {
@@ -386,6 +499,27 @@ static void send_signal(struct supervised *svc, int sig) {
                 sd_event_source_send_child_signal(svc->child, sig, NULL, 0);
 }
 
+/* The end of a stop: down, or started again when that was asked for
+ * meanwhile, or (a oneshot undone after a start that failed) backoff. */
+static void stopped(struct supervised *svc) {
+        svc->running_stop = false;
+        sd_event_source_set_enabled(svc->timer, SD_EVENT_OFF);
+        bool failed_start = svc->undo_failed_start;
+        svc->undo_failed_start = false;
+        if (failed_start && !svc->restart_when_down && !svc->sup->stopping_all) {
+                handle_exit(svc);
+                return;
+        }
+        set_state(svc, SERVICE_DOWN);
+        if (svc->restart_when_down && !svc->sup->stopping_all) {
+                svc->restart_when_down = false;
+                svc->restarts++;
+                do_spawn(svc);
+        } else {
+                svc->restart_when_down = false;
+        }
+}
+
 static void run_action(struct supervised *svc, enum action a) {
         switch (a) {
         case ACT_IGNORE:
@@ -399,23 +533,51 @@ static void run_action(struct supervised *svc, enum action a) {
                         svc->restarts++;
                 do_spawn(svc);
                 break;
+        case ACT_MADE:
+                /* Made, and it stays: ready when the probe says so, which
+                 * the timer asks at once; without a probe, ready now. */
+                if (!svc->spec.probe)
+                        run_action(svc, ACT_READY);
+                else
+                        arm_timer(svc, mono_now(svc->sup));
+                break;
         case ACT_READY:
                 set_state(svc, SERVICE_READY);
                 supervised_note(svc, "ready");
                 start_next_wanted(svc->sup);
                 break;
         case ACT_EXITED:
+                if (svc->oneshot && svc->made) {
+                        /* A start command killed half way may have made
+                         * its thing: unmade first, then the failure counts. */
+                        svc->undo_failed_start = true;
+                        run_stop_command(svc);
+                        break;
+                }
                 handle_exit(svc);
                 break;
         case ACT_START_TIMEOUT:
-                supervised_note(svc, "not ready after %llu ms: killing it",
+                if (svc->pid) {
+                        supervised_note(svc, "not ready after %llu ms: killing it",
+                                        (unsigned long long)(svc->spec.start_timeout_usec / 1000));
+                        send_signal(svc, SIGKILL);
+                        break;
+                }
+                /* A oneshot made its thing, but it never became ready. */
+                supervised_note(svc, "not ready after %llu ms: undoing it",
                                 (unsigned long long)(svc->spec.start_timeout_usec / 1000));
-                send_signal(svc, SIGKILL);
+                svc->undo_failed_start = true;
+                run_stop_command(svc);
                 break;
         case ACT_TERM_RESTART:
                 svc->restart_when_down = true;
                 _fallthrough_;
         case ACT_TERM:
+                if (!svc->pid) {
+                        /* A oneshot with nothing running: its stop command. */
+                        run_stop_command(svc);
+                        break;
+                }
                 set_state(svc, SERVICE_STOPPING);
                 send_signal(svc, SIGTERM);
                 arm_timer(svc, svc->since_usec + svc->spec.stop_timeout_usec);
@@ -428,23 +590,27 @@ static void run_action(struct supervised *svc, enum action a) {
         case ACT_RESTART_LATER:
                 svc->restart_when_down = true;
                 break;
+        case ACT_STAY_DOWN:
+                svc->restart_when_down = false;
+                svc->undo_failed_start = false;
+                break;
         case ACT_STOPPED:
-        case ACT_DOWN:
-                sd_event_source_set_enabled(svc->timer, SD_EVENT_OFF);
-                set_state(svc, SERVICE_DOWN);
-                if (svc->restart_when_down && !svc->sup->stopping_all) {
-                        svc->restart_when_down = false;
-                        svc->restarts++;
-                        do_spawn(svc);
-                } else {
-                        svc->restart_when_down = false;
+                if (svc->oneshot && svc->made) {
+                        /* What ended was its start command, stopped half
+                         * way: now the stop command. */
+                        run_stop_command(svc);
+                        break;
                 }
+                stopped(svc);
+                break;
+        case ACT_DOWN:
+                stopped(svc);
                 break;
         }
 }
 
 void supervised_event(struct supervised *svc, enum service_event ev) {
-        run_action(svc, transitions[svc->state][ev]);
+        run_action(svc, (svc->oneshot ? oneshot_table : longrun_table)[svc->state][ev]);
         struct supervisor *sup = svc->sup;
         if (sup->stopping_all && svc->state == SERVICE_DOWN) {
                 /* Reverse order: stop the one before this, or report done. */
@@ -464,14 +630,21 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         struct supervised *svc = userdata;
         int code = si->si_code == CLD_EXITED ? si->si_status : -1;
         int sig = si->si_code == CLD_EXITED ? 0 : si->si_status;
-        record_exit_now(svc, code, sig);
+        /* last_exit is the service's run: the daemon, or a oneshot's start
+         * command, never its stop command. */
+        if (!svc->running_stop)
+                record_exit_now(svc, code, sig);
+        const char *what = !svc->oneshot ? "" : svc->running_stop ? "stop command " : "start command ";
         if (sig)
-                supervised_note(svc, "exited on signal %s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+                supervised_note(svc, "%sexited on signal %s", what, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
         else
-                supervised_note(svc, "exited with status %d", code);
+                supervised_note(svc, "%sexited with status %d", what, code);
+        /* A start command that failed made nothing (the oneshot's contract). */
+        if (svc->oneshot && !svc->running_stop && !sig && code != 0)
+                svc->made = false;
         svc->pid = 0;
         svc->child = sd_event_source_disable_unref(s);
-        supervised_event(svc, EVENT_EXIT);
+        supervised_event(svc, svc->oneshot && !sig && code == 0 ? EVENT_DONE : EVENT_EXIT);
         return 0;
 }
 
@@ -479,7 +652,9 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         (void)s;
         struct supervised *svc = userdata;
         if (svc->state == SERVICE_STARTING) {
-                if (svc->spec.probe && svc->spec.probe(svc->spec.userdata) == 0) {
+                /* A oneshot is probed once its start command is done. */
+                bool probe_now = svc->spec.probe && !(svc->oneshot && svc->pid);
+                if (probe_now && svc->spec.probe(svc->spec.userdata) == 0) {
                         supervised_event(svc, EVENT_READY);
                         return 0;
                 }
@@ -519,6 +694,9 @@ struct supervisor *supervisor_free(struct supervisor *sup) {
                 output_close(&svc->out[1]);
                 notify_close(svc);
                 sd_event_source_disable_unref(svc->timer);
+                /* A oneshot that is up stays made: as when picd is killed. */
+                free_strv(svc->stop_argv);
+                free_strv(svc->envp);
                 logring_release(&svc->log);
                 free(svc);
         }
@@ -666,6 +844,10 @@ pid_t supervised_pid(const struct supervised *svc) {
         return svc->pid;
 }
 
+bool supervised_oneshot(const struct supervised *svc) {
+        return svc->oneshot;
+}
+
 struct logring *supervised_log(struct supervised *svc) {
         return &svc->log;
 }
@@ -673,8 +855,9 @@ struct logring *supervised_log(struct supervised *svc) {
 json_t *supervised_to_json(const struct supervised *svc) {
         char since[ISO8601_LEN];
         format_iso8601(svc->since, since);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I}", "name", svc->spec.name, "description", svc->spec.description,
-                              "state", supervised_state_name(svc), "since", since, "restarts", (json_int_t)svc->restarts);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "name", svc->spec.name, "description",
+                              svc->spec.description, "kind", svc->oneshot ? "oneshot" : "longrun", "state",
+                              supervised_state_name(svc), "since", since, "restarts", (json_int_t)svc->restarts);
         if (!o)
                 return NULL;
         json_object_set_new(o, "pid", svc->pid ? json_integer(svc->pid) : json_null());

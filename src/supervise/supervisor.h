@@ -6,6 +6,16 @@
  *                       \--> failed     (5 exits within 60 s: a crash loop)
  *   * --stop--> stopping -> down        (SIGTERM, SIGKILL after a timeout)
  *
+ * That is a longrun: the service is its process. A start may instead be a
+ * oneshot (s6-rc's word), for something that outlives the command that
+ * makes it, such as a kernel network interface: its start command runs,
+ * exit 0 means made (the service stays, with no process, and the probe
+ * decides when it is ready), any other end is an exit as above; a stop
+ * runs its stop command, bounded by the same stop timeout. A oneshot that
+ * may have made something (start command done, or killed half way) is
+ * always unmade by its stop command before it counts as down; a start
+ * command that exits non-zero must have made nothing.
+ *
  * A failed service stays failed, with its last exit and log lines, until
  * someone restarts it. Nothing here knows which daemon it runs: that is
  * services/. */
@@ -38,7 +48,8 @@ enum service_state {
 enum service_event {
         EVENT_START,    /* someone wants it running */
         EVENT_READY,    /* the probe passed */
-        EVENT_EXIT,     /* the process ended */
+        EVENT_EXIT,     /* the process ended (a oneshot's command: other than by exit 0) */
+        EVENT_DONE,     /* a oneshot's command exited 0 */
         EVENT_STOP,     /* someone wants it down */
         EVENT_TIMEOUT,  /* the state's timer fired */
         EVENT_RESTART,  /* stop if running, then start; also leaves failed */
@@ -48,6 +59,17 @@ enum service_event {
 const char *service_state_to_string(enum service_state s);
 
 struct supervised;
+
+/* What one start runs, as build_command gives it: malloc'd strings in
+ * malloc'd NULL-ended arrays, which the supervisor owns from then on. */
+struct supervised_command {
+        char **argv;      /* argv[0] absolute: the daemon, or a oneshot's start command */
+        char **envp;
+        /* NULL: a longrun. Else a oneshot, and the command that undoes
+         * what argv made; kept from this start to its stop, so a stop
+         * unmakes what this start made whatever the config says by then. */
+        char **stop_argv;
+};
 
 /* What the supervisor needs to know about one daemon. The callbacks get
  * `userdata`. argv/envp are built at each start, so they follow the
@@ -59,11 +81,15 @@ struct supervised_spec {
         uint64_t capabilities;
         uint64_t start_timeout_usec;
         uint64_t stop_timeout_usec;
-        int (*build_command)(void *userdata, char ***ret_argv, char ***ret_envp);
+        /* 0 and the command, or a negative errno (counted as an exit). */
+        int (*build_command)(void *userdata, struct supervised_command *ret);
         /* Readiness, one of two ways: a probe polled while starting (a
          * connect, a command: 0 when ready, must not block for long), or a
          * notification descriptor (notify_fd > 2: the daemon writes a
-         * newline to that fd once ready, as with s6's notification-fd). */
+         * newline to that fd once ready, as with s6's notification-fd).
+         * A oneshot's probe is polled once its start command exited 0
+         * (without a probe it is ready then); notify_fd is a longrun's
+         * only. */
         int (*probe)(void *userdata);
         int notify_fd;
         void *userdata;
@@ -103,7 +129,10 @@ bool supervised_disabled(const struct supervised *svc);
 const char *supervised_state_name(const struct supervised *svc);
 enum service_state supervised_state(const struct supervised *svc);
 const char *supervised_name(const struct supervised *svc);
+/* 0 when nothing runs: always so for a oneshot that is up. */
 pid_t supervised_pid(const struct supervised *svc);
+/* Whether the last start (the current one while it is up) was a oneshot. */
+bool supervised_oneshot(const struct supervised *svc);
 struct logring *supervised_log(struct supervised *svc);
 /* The service's status as the API shows it. */
 json_t *supervised_to_json(const struct supervised *svc);

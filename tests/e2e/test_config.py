@@ -31,7 +31,8 @@ def test_defaults(cell):
         # The fixture empties ntp.servers (no test reaches a public pool);
         # a new cell has ["pool.ntp.org"] and local_stratum 0.
         "ntp": {"servers": [], "local_stratum": 8, "allow": []},
-        "wireguard": {"interface": "", "uplink": "", "peer_to_peer": False},  # the fixture turns it off
+        "wireguard": {"interface": "", "uplink": "", "peer_to_peer": False,  # the fixture turns it off
+                      "implementation": "auto"},
         "service_ips": {"webui": "172.20.0.1", "dns": "172.20.0.2", "ntp": "172.20.0.3",
                         "mail": "172.20.0.4", "calendar": "172.20.0.5", "files": "172.20.0.6"},
     }

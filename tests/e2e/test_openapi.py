@@ -136,7 +136,7 @@ def _valid(spec, name, value):
     return not list(spec.validator(schema).iter_errors(value))
 
 
-SERVICE = {"name": "caddy", "description": "Reverse proxy and web UI", "state": "ready", "pid": 1234,
+SERVICE = {"name": "caddy", "description": "Reverse proxy and web UI", "kind": "longrun", "state": "ready", "pid": 1234,
            "since": "2026-11-29T05:56:58Z", "uptime_s": 3, "restarts": 0, "last_exit": None,
            "next_start_in_s": None}
 
@@ -152,6 +152,17 @@ def test_service_schema_is_strict(spec):
               "last_exit": {"time": "2026-11-29T05:56:58Z", "code": 1, "signal": None}}
     assert _valid(spec, "Service", failed)
     assert not _valid(spec, "Service", {**SERVICE, "state": "ready", "pid": None})
+    assert not _valid(spec, "Service", {**SERVICE, "state": "starting", "pid": None})
+    assert not _valid(spec, "Service", {**SERVICE, "kind": "daemon"})
+    # A oneshot (the kernel's WireGuard interface) has no process once made;
+    # while its start command runs, it has that command's.
+    oneshot = {**SERVICE, "kind": "oneshot", "pid": None, "last_exit": {"time": "2026-11-29T05:56:58Z", "code": 0,
+                                                                          "signal": None}}
+    assert _valid(spec, "Service", oneshot)
+    assert _valid(spec, "Service", {**oneshot, "state": "starting", "pid": 99})
+    assert _valid(spec, "Service", {**oneshot, "state": "starting"})
+    assert not _valid(spec, "Service", {**oneshot, "pid": 99})
+    assert not _valid(spec, "Service", {**oneshot, "state": "stopping"})
     assert not _valid(spec, "Service", {**SERVICE, "state": "ready", "uptime_s": None})
     assert not _valid(spec, "Service", {**SERVICE, "state": "sleeping"})
     assert not _valid(spec, "Service", {**SERVICE, "extra": 1})

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ALL_READY, EventStream, wait_for
 
-SERVICE_FIELDS = {"name", "description", "state", "pid", "since", "uptime_s", "restarts", "last_exit",
+SERVICE_FIELDS = {"name", "description", "kind", "state", "pid", "since", "uptime_s", "restarts", "last_exit",
                   "next_start_in_s"}
 USER, USER_PASSWORD = "carol", "carol-password-1"
 
@@ -37,6 +37,7 @@ def test_status_and_containers_list_caddy(env):
     caddy = services[0]
     assert set(caddy) == SERVICE_FIELDS
     assert caddy["description"] == "Reverse proxy and web UI"
+    assert caddy["kind"] == "longrun"
     assert caddy["state"] == "ready" and isinstance(caddy["pid"], int) and caddy["uptime_s"] >= 0
     assert caddy["next_start_in_s"] is None
     # The same objects under the seed's name.

@@ -46,6 +46,8 @@ static void test_defaults(void **state) {
         /* Upstream resolvers are live: they cannot cut the admin off. */
         assert_false(config_field_find("dns.forwarders")->staged);
         assert_false(config_field_find("dns.forward_tls")->staged);
+        /* "kernel" on a kernel without WireGuard takes the VPN down. */
+        assert_true(config_field_find("wireguard.implementation")->staged);
         assert_true(config_field_find("dns.forwarders")->writable);
         assert_int_equal(config_field_find("dns.forwarders")->kind, CONFIG_STRING_LIST);
         assert_int_equal(config_field_find("dns.forward_tls")->kind, CONFIG_BOOL);
@@ -65,6 +67,8 @@ static void test_defaults(void **state) {
         assert_true(json_is_array(json_object_get(dev, "dns.forwarders")));
         assert_int_equal(json_array_size(json_object_get(dev, "dns.forwarders")), 0);
         assert_true(json_is_false(json_object_get(dev, "dns.forward_tls")));
+        assert_string_equal(json_string_value(json_object_get(dev, "wireguard.implementation")), "auto");
+        assert_string_equal(json_string_value(json_object_get(sys, "wireguard.implementation")), "auto");
 
         assert_string_equal(json_string_value(json_object_get(sys, "profile")), "system");
         assert_int_equal(json_integer_value(json_object_get(sys, "ports.dns")), 53);
@@ -122,6 +126,13 @@ static void test_check_rejects(void **state) {
                 {"ports.dhcp", "-1", "ports.dhcp"},
                 {"ports.dhcp", "65536", "ports.dhcp"},
                 {"ports.wireguard", "0", "ports.wireguard"},
+                /* wireguard */
+                {"wireguard.implementation", "\"Kernel\"", "wireguard.implementation"},
+                {"wireguard.implementation", "\"wireguard-go\"", "wireguard.implementation"},
+                {"wireguard.implementation", "\"\"", "wireguard.implementation"},
+                {"wireguard.implementation", "\"kernel\\n\"", "wireguard.implementation"},
+                {"wireguard.implementation", "null", "wireguard.implementation"},
+                {"wireguard.implementation", "1", "wireguard.implementation"},
                 /* names */
                 {"cell_name", "\"My Cell\"", "cell_name"},
                 {"cell_name", "\"cell\\nname\"", "cell_name"},

@@ -1,8 +1,9 @@
 /* The supervisor on a real sd-event loop with real short-lived processes:
  * readiness by notification fd and by probe, stopping (and SIGKILL when
  * SIGTERM is ignored), backoff and the crash loop, restarts, start failures,
- * what a child inherits (descriptors, capabilities), dependency order, and
- * the log ring. Every wait has a deadline: a broken supervisor fails a test,
+ * what a child inherits (descriptors, capabilities), dependency order,
+ * oneshots (start and stop commands, each way they can go wrong), and the
+ * log ring. Every wait has a deadline: a broken supervisor fails a test,
  * it never hangs it. */
 #include "testutil.h"
 
@@ -34,9 +35,11 @@ struct fixture {
         unsigned lines_seen;    /* calls of the line callback */
 };
 
-/* One test daemon: its command line and a scripted probe. */
+/* One test daemon: its command line and a scripted probe; with stop_argv,
+ * a oneshot. */
 struct daemon {
         const char *argv[8];
+        const char *stop_argv[8];
         int probe_failures; /* the probe says "not yet" this many times first */
         int probe_calls;
         bool hold;          /* while set, the probe says "not yet" */
@@ -69,17 +72,18 @@ static char **strv_copy(const char *const *v) {
 
 /* As the supervisor wants it: malloc'd strings in a malloc'd, NULL-ended
  * array, which it frees. */
-static int build_command(void *userdata, char ***ret_argv, char ***ret_envp) {
+static int build_command(void *userdata, struct supervised_command *ret) {
         static const char *const env[] = {"PATH=/usr/bin:/bin", "LANG=C", NULL};
         struct daemon *d = userdata;
         char **argv = strv_copy(d->argv), **envp = strv_copy(env);
-        if (!argv || !envp) {
+        char **stop_argv = d->stop_argv[0] ? strv_copy(d->stop_argv) : NULL;
+        if (!argv || !envp || (d->stop_argv[0] && !stop_argv)) {
                 strv_release(argv);
                 strv_release(envp);
+                strv_release(stop_argv);
                 return -ENOMEM;
         }
-        *ret_argv = argv;
-        *ret_envp = envp;
+        *ret = (struct supervised_command){argv, envp, stop_argv};
         return 0;
 }
 
@@ -296,6 +300,7 @@ static void test_notify_ready_and_stop(void **state) {
                 assert_non_null(o);
                 assert_string_equal(json_string_value(json_object_get(o, "name")), "notify");
                 assert_string_equal(json_string_value(json_object_get(o, "description")), "a test daemon");
+                assert_string_equal(json_string_value(json_object_get(o, "kind")), "longrun");
                 assert_string_equal(json_string_value(json_object_get(o, "state")), "ready");
                 assert_int_equal(json_integer_value(json_object_get(o, "pid")), pid);
                 assert_true(json_is_integer(json_object_get(o, "uptime_s")));
@@ -624,6 +629,322 @@ static void test_stop_all_callback_once(void **state) {
         run_for(f, 50);
         if (f->stopped_calls != 1)
                 fail_msg("stop_all from backoff: the stopped callback ran %u times, want once", f->stopped_calls);
+}
+
+/* --- oneshots ---------------------------------------------------------- */
+
+/* A oneshot's commands as small shell scripts that append a word to a
+ * journal file, so a test reads back which of them ran, in which order. */
+struct journal {
+        char *dir, *path;
+        char up[256], down[256];
+};
+
+static void journal_init(struct journal *j, const char *up_extra, const char *down_extra) {
+        j->dir = test_tmpdir();
+        j->path = test_path(j->dir, "journal");
+        snprintf(j->up, sizeof j->up, "echo up >> %s%s", j->path, up_extra);
+        snprintf(j->down, sizeof j->down, "echo down >> %s%s", j->path, down_extra);
+}
+
+static void journal_release(struct journal *j) {
+        free(j->path);
+        test_rmdir(j->dir);
+}
+
+/* What the journal holds, words separated by spaces ("" when none). */
+static const char *journal_read(struct journal *j) {
+        static char text[256];
+        text[0] = 0;
+        FILE *fp = fopen(j->path, "re");
+        if (!fp)
+                return text;
+        char word[32];
+        while (fscanf(fp, "%31s", word) == 1)
+                snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", text[0] ? " " : "", word);
+        fclose(fp);
+        return text;
+}
+
+static struct daemon oneshot_daemon(struct journal *j) {
+        return (struct daemon){.argv = {"/bin/sh", "-c", j->up, NULL}, .stop_argv = {"/bin/sh", "-c", j->down, NULL}};
+}
+
+/* Up: the start command runs and exits 0, then the probe decides; ready
+ * with no process. Down: the stop command, then down; last_exit stays the
+ * start command's. */
+static void test_oneshot_up_and_down(void **state) {
+        struct fixture *f = *state;
+        struct journal j;
+        journal_init(&j, "; /bin/sleep 0.3", "");
+        struct daemon d = oneshot_daemon(&j);
+        d.probe_failures = 2;
+        struct supervised *svc = add(f, "link", &d, 3, true); /* notify_fd is a longrun's only: ignored */
+        supervisor_start_all(f->sup);
+        assert_int_equal(supervised_state(svc), SERVICE_STARTING);
+        assert_true(supervised_oneshot(svc));
+        pid_t up = supervised_pid(svc);
+        assert_true(up > 0);
+        assert_true(log_find(svc, LOG_STREAM_PICD, "start command: /bin/sh -c echo up >> ", true) != NULL);
+
+        /* Not probed while its start command runs. */
+        run_for(f, 200);
+        assert_int_equal(supervised_state(svc), SERVICE_STARTING);
+        assert_int_equal(supervised_pid(svc), up);
+        assert_int_equal(d.probe_calls, 0);
+
+        wait_for(f, supervised_state(svc) == SERVICE_READY);
+        assert_int_equal(d.probe_calls, 3);
+        assert_string_equal(journal_read(&j), "up");
+        assert_true(process_gone(up));
+        assert_int_equal(supervised_pid(svc), 0);
+        assert_true(status_is_null(svc, "pid"));
+        assert_true(status_int(svc, "uptime_s") >= 0);
+        assert_last_exit(svc, 0, NULL);
+        {
+                _cleanup_json_ json_t *o = supervised_to_json(svc);
+                assert_string_equal(json_string_value(json_object_get(o, "kind")), "oneshot");
+                assert_string_equal(json_string_value(json_object_get(o, "state")), "ready");
+        }
+        assert_true(log_has(svc, LOG_STREAM_PICD, "start command exited with status 0"));
+        assert_true(log_has(svc, LOG_STREAM_PICD, "ready"));
+        /* Ready, nothing runs, nothing happens. */
+        run_for(f, 200);
+        assert_int_equal(supervised_state(svc), SERVICE_READY);
+        assert_int_equal(d.probe_calls, 3);
+
+        supervisor_stop_all(f->sup, on_stopped, f);
+        assert_int_equal(supervised_state(svc), SERVICE_STOPPING);
+        pid_t down = supervised_pid(svc);
+        assert_true(down > 0);
+        assert_true(log_find(svc, LOG_STREAM_PICD, "stop command: /bin/sh -c echo down >> ", true) != NULL);
+        wait_for(f, f->stopped_calls > 0);
+        run_for(f, 50);
+        assert_int_equal(f->stopped_calls, 1);
+        assert_int_equal(supervised_state(svc), SERVICE_DOWN);
+        assert_string_equal(journal_read(&j), "up down");
+        assert_true(log_has(svc, LOG_STREAM_PICD, "stop command exited with status 0"));
+        assert_last_exit(svc, 0, NULL);
+        assert_int_equal(restarts(svc), 0);
+        /* A stop is not an exit: it stays down. */
+        run_for(f, 200);
+        assert_int_equal(supervised_state(svc), SERVICE_DOWN);
+        assert_string_equal(journal_read(&j), "up down");
+        journal_release(&j);
+}
+
+/* Without a probe, exit 0 is ready. A oneshot's stop comes in dependency
+ * order like a daemon's: the longrun after it goes first. */
+static void test_oneshot_without_probe(void **state) {
+        struct fixture *f = *state;
+        struct journal j;
+        journal_init(&j, "", "");
+        struct daemon d = oneshot_daemon(&j);
+        struct daemon after = {.argv = {"/bin/sleep", "30", NULL}};
+        struct supervised *svc = add(f, "link", &d, 0, false);
+        struct supervised *next = add(f, "after", &after, 0, true);
+        supervisor_start_all(f->sup);
+        assert_int_equal(supervised_state(next), SERVICE_DOWN);
+        wait_for(f, supervised_state(svc) == SERVICE_READY);
+        assert_int_equal(supervised_state(next), SERVICE_STARTING);
+        wait_for(f, supervised_state(next) == SERVICE_READY);
+        assert_false(supervised_oneshot(next));
+
+        supervisor_stop_all(f->sup, on_stopped, f);
+        assert_int_equal(supervised_state(next), SERVICE_STOPPING);
+        assert_int_equal(supervised_state(svc), SERVICE_READY);
+        assert_string_equal(journal_read(&j), "up");
+        wait_for(f, f->stopped_calls == 1);
+        assert_string_equal(journal_read(&j), "up down");
+        assert_true(supervisor_all_down(f->sup));
+        journal_release(&j);
+}
+
+/* A start command that fails made nothing: no stop command, and its exit
+ * counts like a daemon's, into backoff and at last failed, with its own
+ * words in the log. A restart with a longrun's command (what the adapter
+ * decides at each start) brings a daemon up. */
+static void test_oneshot_start_fails(void **state) {
+        struct fixture *f = *state;
+        struct journal j;
+        journal_init(&j, "", "");
+        struct daemon d = {.argv = {"/bin/sh", "-c", "echo 'Error: Unknown device type.' >&2; exit 2", NULL},
+                           .stop_argv = {"/bin/sh", "-c", j.down, NULL}};
+        struct supervised *svc = add(f, "link", &d, 0, true);
+        supervisor_start_all(f->sup);
+        wait_for(f, supervised_state(svc) == SERVICE_BACKOFF);
+        assert_true(supervised_oneshot(svc));
+        assert_last_exit(svc, 2, NULL);
+        assert_true(log_has(svc, LOG_STREAM_PICD, "start command exited with status 2"));
+        assert_true(log_has(svc, LOG_STREAM_PICD, "restarting in 1 s"));
+        wait_for(f, log_has(svc, LOG_STREAM_STDERR, "Error: Unknown device type."));
+        assert_int_equal(d.probe_calls, 0);
+        for (unsigned i = 0; i < 4; i++) {
+                wait_for(f, supervised_state(svc) == SERVICE_BACKOFF);
+                supervised_event(svc, EVENT_TIMEOUT);
+        }
+        wait_for(f, supervised_state(svc) == SERVICE_FAILED);
+        assert_int_equal(log_count_prefix(svc, LOG_STREAM_PICD, "start command: "), 5);
+        assert_string_equal(journal_read(&j), "");
+        assert_int_equal(d.probe_calls, 0);
+
+        /* The next start is a longrun. */
+        d = (struct daemon){.argv = {"/bin/sleep", "30", NULL}};
+        supervised_event(svc, EVENT_RESTART);
+        wait_for(f, supervised_state(svc) == SERVICE_READY);
+        assert_false(supervised_oneshot(svc));
+        assert_true(supervised_pid(svc) > 0);
+        /* And back: stopping the daemon is a SIGTERM, not a stop command. */
+        pid_t pid = supervised_pid(svc);
+        supervisor_stop_all(f->sup, on_stopped, f);
+        wait_for(f, f->stopped_calls == 1);
+        assert_true(process_gone(pid));
+        assert_last_exit(svc, -1, "SIGTERM");
+        assert_string_equal(journal_read(&j), "");
+        journal_release(&j);
+}
+
+/* Restart: the stop command, then the start command again. */
+static void test_oneshot_restart(void **state) {
+        struct fixture *f = *state;
+        struct journal j;
+        journal_init(&j, "", "");
+        struct daemon d = oneshot_daemon(&j);
+        struct supervised *svc = add(f, "link", &d, 0, true);
+        supervisor_start_all(f->sup);
+        wait_for(f, supervised_state(svc) == SERVICE_READY);
+        supervised_event(svc, EVENT_RESTART);
+        assert_int_equal(supervised_state(svc), SERVICE_STOPPING);
+        wait_for(f, supervised_state(svc) == SERVICE_READY && restarts(svc) == 1);
+        assert_string_equal(journal_read(&j), "up down up");
+        assert_int_equal(d.probe_calls, 2);
+
+        /* A start while its stop command runs: down, then up again. */
+        supervised_event(svc, EVENT_STOP);
+        assert_int_equal(supervised_state(svc), SERVICE_STOPPING);
+        supervised_event(svc, EVENT_START);
+        wait_for(f, supervised_state(svc) == SERVICE_READY && restarts(svc) == 2);
+        assert_string_equal(journal_read(&j), "up down up down up");
+
+        /* A restart asked for, then a stop, while stopping: the stop wins. */
+        supervised_event(svc, EVENT_RESTART);
+        supervised_event(svc, EVENT_STOP);
+        wait_for(f, supervised_state(svc) == SERVICE_DOWN);
+        run_for(f, 200);
+        assert_int_equal(supervised_state(svc), SERVICE_DOWN);
+        assert_string_equal(journal_read(&j), "up down up down up down");
+        journal_release(&j);
+}
+
+/* Made but never ready: unmade by its stop command, then backoff. */
+static void test_oneshot_not_ready_is_undone(void **state) {
+        struct fixture *f = *state;
+        struct journal j;
+        journal_init(&j, "", "");
+        struct daemon d = oneshot_daemon(&j);
+        d.hold = true;
+        struct supervised_spec spec = spec_for("link", &d, 0);
+        spec.probe = probe;
+        spec.start_timeout_usec = 300 * MSEC;
+        struct supervised *svc = add_spec(f, &spec);
+        uint64_t start = now_monotonic_usec();
+        supervisor_start_all(f->sup);
+        wait_for(f, supervised_state(svc) == SERVICE_BACKOFF);
+        uint64_t took = ms_since(start);
+        assert_true(took >= 250);
+        assert_true(took < 2000);
+        assert_true(d.probe_calls >= 2);
+        assert_string_equal(journal_read(&j), "up down");
+        assert_true(log_has(svc, LOG_STREAM_PICD, "not ready after 300 ms: undoing it"));
+        assert_true(log_has(svc, LOG_STREAM_PICD, "restarting in 1 s"));
+        assert_last_exit(svc, 0, NULL);
+        /* The backoff's start runs it again. */
+        d.hold = false;
+        wait_for(f, supervised_state(svc) == SERVICE_READY);
+        assert_int_equal(restarts(svc), 1);
+        assert_string_equal(journal_read(&j), "up down up");
+        journal_release(&j);
+}
+
+/* A start command stopped or killed half way may have made its thing:
+ * the stop command runs after it, before down (a stop) or backoff (the
+ * start timeout). */
+static void test_oneshot_interrupted_start(void **state) {
+        struct fixture *f = *state;
+        struct journal j;
+        journal_init(&j, "; exec /bin/sleep 30", "");
+        struct daemon d = oneshot_daemon(&j);
+        struct supervised *svc = add(f, "link", &d, 0, true);
+        supervisor_start_all(f->sup);
+        wait_for(f, streq(journal_read(&j), "up"));
+        pid_t up = supervised_pid(svc);
+        supervised_event(svc, EVENT_STOP);
+        assert_int_equal(supervised_state(svc), SERVICE_STOPPING);
+        wait_for(f, supervised_state(svc) == SERVICE_DOWN);
+        assert_true(process_gone(up));
+        assert_string_equal(journal_read(&j), "up down");
+        assert_true(log_has(svc, LOG_STREAM_PICD, "start command exited on signal TERM"));
+        assert_true(log_has(svc, LOG_STREAM_PICD, "stop command exited with status 0"));
+        assert_last_exit(svc, -1, "SIGTERM");
+
+        struct journal k;
+        journal_init(&k, "; exec /bin/sleep 30", "");
+        struct daemon slow = oneshot_daemon(&k);
+        struct supervised_spec spec = spec_for("slow", &slow, 0);
+        spec.start_timeout_usec = 300 * MSEC;
+        struct supervised *s2 = add_spec(f, &spec);
+        supervised_event(s2, EVENT_START);
+        wait_for(f, supervised_state(s2) == SERVICE_BACKOFF);
+        assert_string_equal(journal_read(&k), "up down");
+        assert_true(log_has(s2, LOG_STREAM_PICD, "not ready after 300 ms: killing it"));
+        assert_last_exit(s2, -1, "SIGKILL");
+        supervisor_stop_all(f->sup, on_stopped, f);
+        wait_for(f, f->stopped_calls == 1);
+        assert_string_equal(journal_read(&k), "up down");
+        journal_release(&j);
+        journal_release(&k);
+}
+
+/* A stop command that hangs is killed after the stop timeout; one that
+ * fails or cannot run at all still ends in down. */
+static void test_oneshot_stop_command_trouble(void **state) {
+        struct fixture *f = *state;
+        struct daemon hangs = {.argv = {"/bin/true", NULL}, .stop_argv = {"/bin/sleep", "30", NULL}};
+        struct supervised_spec spec = spec_for("hangs", &hangs, 0);
+        spec.stop_timeout_usec = 300 * MSEC;
+        struct supervised *a = add_spec(f, &spec);
+        struct daemon fails = {.argv = {"/bin/true", NULL}, .stop_argv = {"/bin/false", NULL}};
+        struct supervised *b = add(f, "fails", &fails, 0, false);
+        struct daemon missing = {.argv = {"/bin/true", NULL}, .stop_argv = {"/nonexistent/stop", NULL}};
+        struct supervised *c = add(f, "missing", &missing, 0, false);
+        struct daemon relative = {.argv = {"/bin/true", NULL}, .stop_argv = {"stop", NULL}};
+        struct supervised *e = add(f, "relative", &relative, 0, false);
+        supervisor_start_all(f->sup);
+        wait_for(f, supervised_state(e) == SERVICE_READY);
+
+        uint64_t start = now_monotonic_usec();
+        supervised_event(a, EVENT_STOP);
+        wait_for(f, supervised_state(a) == SERVICE_DOWN);
+        assert_true(ms_since(start) >= 250);
+        assert_true(log_has(a, LOG_STREAM_PICD, "did not stop within 300 ms: SIGKILL"));
+        assert_true(log_has(a, LOG_STREAM_PICD, "stop command exited on signal KILL"));
+        assert_last_exit(a, 0, NULL);
+
+        supervised_event(b, EVENT_STOP);
+        wait_for(f, supervised_state(b) == SERVICE_DOWN);
+        assert_true(log_has(b, LOG_STREAM_PICD, "stop command exited with status 1"));
+
+        supervised_event(c, EVENT_STOP);
+        wait_for(f, supervised_state(c) == SERVICE_DOWN);
+        assert_true(log_has(c, LOG_STREAM_PICD, "stop command exited with status 127"));
+        wait_for(f, log_has(c, LOG_STREAM_STDERR, "picd: cannot execute the service's binary"));
+
+        supervised_event(e, EVENT_STOP);
+        assert_int_equal(supervised_state(e), SERVICE_DOWN);
+        assert_true(log_has(e, LOG_STREAM_PICD, "cannot run its stop command 'stop': Invalid argument"));
+        run_for(f, 100);
+        assert_true(supervisor_all_down(f->sup));
+        assert_int_equal(restarts(a) + restarts(b) + restarts(c) + restarts(e), 0);
 }
 
 /* --- what the child inherits ----------------------------------------- */
@@ -1086,6 +1407,13 @@ int main(void) {
                 T(test_dies_with_picd),
                 T(test_dependency_order),
                 T(test_output_lines),
+                T(test_oneshot_up_and_down),
+                T(test_oneshot_without_probe),
+                T(test_oneshot_start_fails),
+                T(test_oneshot_restart),
+                T(test_oneshot_not_ready_is_undone),
+                T(test_oneshot_interrupted_start),
+                T(test_oneshot_stop_command_trouble),
                 cmocka_unit_test(test_logring),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -631,6 +631,7 @@ static int fixture_setup(void **state) {
         f->st = (struct cell_state){
                 .profile = "system",
                 .wg_interface = f->iface,
+                .wg_implementation = "userspace", /* wireguard-go, started by this test */
                 .port_wireguard = CELL_PORT,
                 .wg_private_key = f->cell_priv,
                 .wg_public_key = f->cell_pub,

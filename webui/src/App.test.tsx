@@ -17,6 +17,7 @@ const SERVICES = {
     {
       name: 'caddy',
       description: 'Reverse proxy and web UI',
+      kind: 'longrun',
       state: 'ready',
       pid: 4242,
       since: '2026-11-29T06:00:00Z',
@@ -166,6 +167,7 @@ describe('the app shell', () => {
     const dnsmasq = {
       name: 'dnsmasq',
       description: 'DHCP for the LAN',
+      kind: 'longrun',
       state: 'disabled',
       pid: null,
       since: '2026-11-29T06:00:00Z',

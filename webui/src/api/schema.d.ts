@@ -187,8 +187,10 @@ export interface paths {
         /**
          * Change the cell configuration.
          * @description `public_endpoint` and `dns` apply at once (a revision). `cell_name`, `domain`,
-         *     `vpn_address`, `ip_range` and `ports` could cut the admin off, so they
-         *     are staged: see `/api/config/pending` and `/api/config/apply`.
+         *     `vpn_address`, `ip_range`, `ports` and `wireguard.implementation` could
+         *     cut the admin off, so they are staged: see `/api/config/pending` and
+         *     `/api/config/apply`. Of `wireguard`, only `implementation` is taken
+         *     here so far.
          */
         put: operations["updateConfig"];
         post?: never;
@@ -1251,6 +1253,13 @@ export interface components {
         WireguardStatus: {
             interface: string;
             running: boolean;
+            /**
+             * @description Which WireGuard the current start chose (`wireguard.implementation`):
+             *     `kernel` (the kernel's interface, no process) or `userspace`
+             *     (wireguard-go). Also while that start is failing (backoff,
+             *     failed); null while the service is down or disabled.
+             */
+            implementation: ("kernel" | "userspace") | null;
             public_key: string;
             listen_port: number;
             sampled_at: components["schemas"]["Time"] | null;
@@ -1260,17 +1269,29 @@ export interface components {
         /**
          * @description The VPN's interface (`pic0`; a new name is staged, as it cuts every
          *     peer off; empty turns the VPN off), the uplink that full-tunnel peers are NATed out of (empty:
-         *     none), and whether peers may reach each other (default no).
+         *     none), whether peers may reach each other (default no), and which
+         *     WireGuard runs the interface (see WireguardImplementation).
          */
         WireguardSettings: {
             interface: string;
             uplink: string;
             peer_to_peer: boolean;
+            implementation: components["schemas"]["WireguardImplementation"];
         };
+        /**
+         * @description `auto` (the default): the kernel's WireGuard where the kernel has
+         *     it, else wireguard-go; `kernel` or `userspace` force one. Chosen
+         *     once per start of the interface. Staged: `kernel` on a kernel
+         *     without WireGuard takes the VPN down (the service ends in backoff,
+         *     then failed, with ip's words in its log).
+         * @enum {string}
+         */
+        WireguardImplementation: "auto" | "kernel" | "userspace";
         WireguardSettingsUpdate: {
             interface?: string;
             uplink?: string;
             peer_to_peer?: boolean;
+            implementation?: components["schemas"]["WireguardImplementation"];
         };
         /** @description A service's name, e.g. `caddy`. */
         ServiceName: string;
@@ -1292,8 +1313,19 @@ export interface components {
         Service: {
             name: components["schemas"]["ServiceName"];
             description: string;
+            /**
+             * @description What its current (or last) start runs: `longrun`, a daemon that
+             *     is the service; or `oneshot`, a command that makes something
+             *     which outlives it (the kernel's WireGuard interface), undone by
+             *     another command at stop. Chosen at each start.
+             * @enum {string}
+             */
+            kind: "longrun" | "oneshot";
             state: components["schemas"]["ServiceState"];
-            /** @description The running process, while there is one. */
+            /**
+             * @description The running process, while there is one. A oneshot has one only
+             *     while its start or stop command runs: none once it is ready.
+             */
             pid: number | null;
             /** @description When it entered this state. */
             since: components["schemas"]["Time"];
@@ -1304,7 +1336,7 @@ export interface components {
             last_exit: components["schemas"]["ExitRecord"] | null;
             /** @description Seconds until the next start, in backoff; else null. */
             next_start_in_s: number | null;
-        } & (unknown & unknown & unknown & unknown & unknown);
+        } & (unknown & unknown & unknown & unknown & unknown & unknown & unknown);
         ServiceList: {
             services: components["schemas"]["Service"][];
         };

@@ -12,7 +12,7 @@ export const CONFIG: Config = {
   dns: { forwarders: [], forward_tls: false },
   dhcp: { enabled: false, interface: '', range_start: '', range_end: '', router: '', lease_time: 43200 },
   ntp: { servers: ['pool.ntp.org'], local_stratum: 0, allow: [] },
-  wireguard: { interface: 'pic0', uplink: '', peer_to_peer: false },
+  wireguard: { interface: 'pic0', uplink: '', peer_to_peer: false, implementation: 'auto' },
   service_ips: { webui: '172.20.0.1', dns: '172.20.0.2', ntp: '172.20.0.3', mail: '172.20.0.4', calendar: '172.20.0.5', files: '172.20.0.6' },
   revision: 4,
 };
@@ -63,6 +63,7 @@ export function wgStatus(peers: PeerStatus[], over: Partial<WireguardStatus> = {
   return {
     interface: 'pic0',
     running: true,
+    implementation: 'userspace',
     public_key: key('z'),
     listen_port: 51820,
     sampled_at: '2026-11-29T06:00:00Z',
