@@ -17,6 +17,7 @@
 #include "common/wgkey.h"
 #include "services/nft_netlink.h"
 #include "services/unbound_control.h"
+#include "services/unbound_views.h"
 #include "services/wg_apply.h"
 #include "services/wg_uapi.h"
 #include "store/config.h"
@@ -80,6 +81,30 @@ static int apply_wireguard(const struct peer_live *l, const struct wg_peer_view 
         return r < 0 ? set_message(ret_message, r, "wireguard", why) : 0;
 }
 
+/* The names its view hides (unbound_views.h): only what differs goes to
+ * Unbound, one control command a name. There are views while the VPN has
+ * an interface name, as render_unbound_conf writes them. */
+static int apply_view(const struct peer_live *l, const struct wg_peer_view *before, const struct wg_peer_view *after,
+                      char **ret_message) {
+        if (!l->st->wg_interface || !l->st->wg_interface[0])
+                return 0;
+        const struct wg_peer_view *p = after ? after : before;
+        char view[UNBOUND_VIEW_NAME_SIZE];
+        _cleanup_free_ char **old = NULL, **new = NULL;
+        size_t n_old = 0, n_new = 0;
+        int r = render_unbound_view_name(p->ip, view);
+        if (r >= 0 && before)
+                r = render_unbound_denied_names(l->st, before, &old, &n_old);
+        if (r >= 0 && after)
+                r = render_unbound_denied_names(l->st, after, &new, &n_new);
+        if (r < 0)
+                return set_message(ret_message, r, "the peer's DNS view", NULL);
+        char *why = NULL;
+        r = unbound_view_denies_apply(l->st->unbound_control_socket, view, (const char *const *)old, n_old,
+                                      (const char *const *)new, n_new, &why);
+        return r < 0 ? set_message(ret_message, r, "unbound view", why) : 0;
+}
+
 /* The peer's name: added for a new peer, removed with a gone one. Its
  * name and address never change, so an update leaves the zone alone. */
 static int apply_name(const struct peer_live *l, const struct peer *before, const struct peer *after,
@@ -128,6 +153,8 @@ int peer_live_apply(const struct peer_live *l, const struct peer *before, const 
                                 r = apply_elements(l, b, a, ret_message);
                 }
         }
+        if (r >= 0)
+                r = apply_view(l, b, a, ret_message);
         if (r >= 0)
                 r = apply_name(l, before, after, ret_message);
         if (old)

@@ -1,6 +1,7 @@
 /* One peer's change, applied to the running daemons at once: its
- * WireGuard entry (`wg set`), its access-set elements (one nft
- * transaction) and its name in the zone (Unbound's control socket).
+ * WireGuard entry (wireguard-go's socket, or `wg set`), its access-set
+ * elements (one nf_tables netlink batch), the names its DNS view hides and
+ * its name in the zone (Unbound's control socket).
  * Nothing else is touched and no file is written here: the managed files
  * follow later, in one go (runtime_peer_changed). The cost is the same at
  * 10 peers and at 10,000. */
