@@ -338,7 +338,7 @@ def one_size(args, root, cell, client, peers, tag):
     port, cell_pub_hex = status["listen_port"], b64_to_hex(status["public_key"])
     log(f"vpn: picd ready in {start_s:.2f} s, wireguard-go on 127.0.0.1:{port}; {args.adds} adds")
     time.sleep(1)
-    rss_start = rss_kib(cell.proc.pid)
+    rss_start, peak_start = rss_kib(cell.proc.pid), rss_kib(cell.proc.pid, "VmHWM")
     log_mark = cell.log_path.stat().st_size
     adds = picd_adds(cell, client, cell_pub_hex, port, args.adds, tag)
     log(f"  POST to 201: p50 {adds['api_p50_ms']} ms, p99 {adds['api_p99_ms']} ms; "
@@ -346,7 +346,7 @@ def one_size(args, root, cell, client, peers, tag):
     caught_up = files_caught_up(cell, log_mark)
     time.sleep(1)
     out = {"peers": peers, "start_s": round(start_s, 2), "adds": adds, "files_caught_up": caught_up,
-           "picd_rss_start_kib": rss_start, "picd_rss_kib": rss_kib(cell.proc.pid),
+           "picd_rss_start_kib": rss_start, "picd_peak_start_kib": peak_start, "picd_rss_kib": rss_kib(cell.proc.pid),
            "picd_peak_kib": rss_kib(cell.proc.pid, "VmHWM"),
            "wireguard_go_rss_kib": rss_kib(cell.services()["wireguard"]["pid"])}
     out["seed_way"] = seed_way(root, cell, client, args.seed_rounds, tag)

@@ -66,6 +66,33 @@ static int write_temp(const char *dir, const char *name, const struct buf *text,
         return 0;
 }
 
+/* 1 when the file at path holds exactly text, 0 when not (or when there
+ * is none: *ret_existed says which); read in pieces, so that a daemon
+ * that is not running costs no second copy of a large file. */
+static int file_equals(const char *path, const struct buf *text, bool *ret_existed) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        *ret_existed = fd >= 0;
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if ((size_t)st.st_size != text->len)
+                return 0;
+        char chunk[65536];
+        for (size_t off = 0; off < text->len;) {
+                ssize_t n = read(fd, chunk, sizeof chunk);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0 || (size_t)n > text->len - off || memcmp(chunk, buf_str(text) + off, (size_t)n) != 0)
+                        return 0;
+                off += (size_t)n;
+        }
+        return 1;
+}
+
 /* What one managed file was and is, kept for the adapter's reload. */
 struct file_change {
         char *path;
@@ -105,10 +132,20 @@ static int reconcile_file(const struct service_adapter *a, const struct service_
                 return -ENOMEM;
         }
         c->secret = mf->secret;
-        r = buf_read_file(&c->old_text, c->path);
-        c->existed = r == 0;
-        if (c->existed && c->old_text.len == c->new_text.len &&
-            memcmp(buf_str(&c->old_text), buf_str(&c->new_text), c->new_text.len) == 0) {
+        bool same;
+        if (running) {
+                /* The adapter's live apply and reload read the old text. */
+                r = buf_read_file(&c->old_text, c->path);
+                c->existed = r == 0;
+                same = c->existed && c->old_text.len == c->new_text.len &&
+                       memcmp(buf_str(&c->old_text), buf_str(&c->new_text), c->new_text.len) == 0;
+        } else {
+                r = file_equals(c->path, &c->new_text, &c->existed);
+                if (r < 0)
+                        return r;
+                same = r > 0;
+        }
+        if (same) {
                 /* A secret left wider by an older picd is closed anyway. */
                 if (mf->secret)
                         (void)chmod(c->path, 0600);
@@ -204,6 +241,12 @@ int reconcile_service(const struct service_adapter *a, const struct service_env 
                         counts->writes++;
                         json_array_append_new(files, json_pack("{s:s, s:s, s:s}", "path", changes[i].path, "service",
                                                                a->name, "action", "written"));
+                }
+                /* No reload follows for a daemon that is not running: its
+                 * texts go now, not after the last file's are made too. */
+                if (!running) {
+                        file_change_release(&changes[i]);
+                        changes[i] = (struct file_change){0};
                 }
         }
         if (r < 0) {

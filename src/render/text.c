@@ -26,7 +26,18 @@ void text_emit_bytes(struct text *t, const char *s, size_t len) {
 }
 
 int text_finish(struct text *t, struct buf *out) {
-        int r = t->error ? t->error : buf_append(out, buf_str(&t->buf), t->buf.len);
+        int r = t->error;
+        if (r == 0 && out->len == 0 && !out->data && t->buf.len <= (out->limit ? out->limit : BUF_DEFAULT_LIMIT)) {
+                /* An empty out takes the text's own memory: a render of
+                 * megabytes is never held twice. */
+                size_t limit = out->limit;
+                *out = t->buf;
+                out->limit = limit;
+                t->buf = (struct buf)BUF_INIT;
+                return 0;
+        }
+        if (r == 0)
+                r = buf_append(out, buf_str(&t->buf), t->buf.len);
         buf_release(&t->buf);
         return r;
 }
