@@ -107,7 +107,10 @@ static int apply_fields(json_t *body, bool create, int64_t now, struct peer *p, 
                 if (!json_is_null(v) && (!json_is_string(v) || parse_iso8601(json_string_value(v), &when) < 0))
                         return set_error(err, -EINVAL, "expires",
                                          "must be null or a UTC time like 2026-12-31T23:59:59Z");
-                if (when && when <= now)
+                /* A past time only as it already is: a form that sends an
+                 * expired peer back whole, to change something else, is
+                 * not refused for the expiry it did not touch. */
+                if (when && when <= now && !(!create && when == p->expires))
                         return set_error(err, -EINVAL, "expires", "must be in the future");
                 p->expires = when;
         }

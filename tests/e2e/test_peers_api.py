@@ -100,6 +100,21 @@ def test_client_supplied_key(shared_cell, api):
     assert r.json["error"]["field"] == "public_key"
 
 
+def test_an_expired_peer_can_be_sent_back_whole(shared_cell, api):
+    """A form sends the whole peer: its past expiry, untouched, is no error;
+    a different past time still is."""
+    soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))
+    api.post("/api/peers", {"name": "lapsing", "expires": soon}, expect=201)
+    wait_for(lambda: api.get("/api/peers/lapsing", expect=200).json["expired"], 10, 0.2, "the peer expired")
+    p = api.put("/api/peers/lapsing", {"keepalive": 10, "expires": soon}, expect=200).json
+    assert p["keepalive"] == 10 and p["expires"] == soon and p["expired"] is True
+    r = api.put("/api/peers/lapsing", {"expires": "2001-01-01T00:00:00Z"}, expect=400)
+    assert r.json["error"]["field"] == "expires"
+    p = api.put("/api/peers/lapsing", {"expires": None}, expect=200).json
+    assert p["expires"] is None and p["expired"] is False
+    api.delete("/api/peers/lapsing", expect=204)
+
+
 def test_update_and_delete(shared_cell, api):
     p = api.put("/api/peers/laptop", {"services": ["files"], "enabled": False, "keepalive": 0,
                                       "expires": "2099-01-01T00:00:00Z"}, expect=200).json
