@@ -1573,6 +1573,8 @@ export interface components {
         PeerName: components["schemas"]["PeerName"];
         /** @description A substring of the name or the address. */
         PeerSearch: string;
+        /** @description At most this many peers (default all). */
+        PeerLimit: number;
         PeerOffset: number;
         /** @description The reservation's MAC address (either case). */
         Mac: components["schemas"]["MacAddress"];
@@ -2457,8 +2459,8 @@ export interface operations {
             query?: {
                 /** @description A substring of the name or the address. */
                 search?: components["parameters"]["PeerSearch"];
-                /** @description At most this many records (default all). */
-                limit?: components["parameters"]["DnsLimit"];
+                /** @description At most this many peers (default all). */
+                limit?: components["parameters"]["PeerLimit"];
                 offset?: components["parameters"]["PeerOffset"];
             };
             header?: never;
@@ -2548,8 +2550,8 @@ export interface operations {
             query?: {
                 /** @description A substring of the name or the address. */
                 search?: components["parameters"]["PeerSearch"];
-                /** @description At most this many records (default all). */
-                limit?: components["parameters"]["DnsLimit"];
+                /** @description At most this many peers (default all). */
+                limit?: components["parameters"]["PeerLimit"];
                 offset?: components["parameters"]["PeerOffset"];
             };
             header?: never;
