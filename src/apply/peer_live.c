@@ -1,6 +1,7 @@
 /* One peer's change, live; see peer_live.h. The order keeps the VPN
- * filtered at every moment: a peer's access elements go in before its
- * WireGuard entry, and its entry goes before its elements do. */
+ * filtered at every moment: a peer coming in gets its access elements
+ * before its WireGuard entry, and a peer leaving loses its entry before
+ * its elements. */
 #include "apply/peer_live.h"
 
 #include <errno.h>

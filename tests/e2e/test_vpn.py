@@ -8,6 +8,7 @@ and reaches the cell through it. Traffic stays inside the two namespaces.
 """
 
 import os
+import signal
 import subprocess
 import time
 
@@ -260,3 +261,19 @@ def test_deleted_peer_is_gone(vpn_cell, lab):
     api.delete("/api/peers/phone", expect=204)
     wait_for(lambda: key not in wg_dump(lab), 2.0, 0.02, "peer removed")
     assert not lab.ping("10.0.0.1", count=2)
+
+
+def test_a_restart_right_after_a_change_starts_on_it(vpn_cell, lab):
+    """The files follow live changes a moment later; wireguard-go killed in
+    that moment starts again with the peers the store has, not the file's."""
+    api = vpn_cell.control()
+    old_pid = vpn_cell.services()["wireguard"]["pid"]
+    peers = [api.post("/api/peers", {"name": f"quick{i}"}, expect=201).json for i in range(3)]
+    os.kill(old_pid, signal.SIGKILL)
+    wait_for(lambda: vpn_cell.services()["wireguard"]["state"] == "ready"
+             and vpn_cell.services()["wireguard"]["pid"] not in (None, old_pid), 20, 0.05, "wireguard back")
+    dump = wg_dump(lab)
+    for p in peers:
+        assert dump.get(p["public_key"], ("",))[0] == f"{p['ip']}/32", p["name"]
+    for p in peers:
+        api.delete(f"/api/peers/{p['name']}", expect=204)
