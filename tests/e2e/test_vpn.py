@@ -220,9 +220,11 @@ def test_a_new_peer_is_live_when_the_api_answers(vpn_cell, lab):
     wg_conf = vpn_cell.dir / "config" / "wireguard" / "wg.conf"
     wait_for(lambda: peer["public_key"] in wg_conf.read_text(), 15, 0.1, "wg.conf catching up")
     assert wg_conf.stat().st_mode & 0o777 == 0o600
-    log = vpn_cell.log_path.read_bytes()[log_mark:].decode(errors="replace")
-    assert "Files caught up with the live peer changes" in log
-    assert "live change failed" not in log
+    def log():
+        return vpn_cell.log_path.read_bytes()[log_mark:].decode(errors="replace")
+    # The line comes once every file is written, a moment after wg.conf.
+    wait_for(lambda: "Files caught up with the live peer changes" in log(), 10, 0.1, "the files caught up")
+    assert "live change failed" not in log()
     api.delete("/api/peers/instant", expect=204)
     assert peer["public_key"] not in wg_dump(lab)
     assert not any(a == peer["ip"] for a, _ in nft_elements(lab)[0])

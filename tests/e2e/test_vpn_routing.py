@@ -145,6 +145,9 @@ class RoutingLab:
             for ns in self.namespaces:
                 run(["ip", "netns", "add", ns], check=True)
                 run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+            # A new namespace copies the host's settings: forwarding starts
+            # off here whatever the host has, so that picd turns it on.
+            ns_run(CELL_NS, ["tee", "/proc/sys/net/ipv4/ip_forward"], input="0\n", check=True)
             cell = ["ip", "-n", CELL_NS]
             run(cell + ["link", "add", BRIDGE, "type", "bridge"], check=True)
             run(cell + ["addr", "add", f"{CELL_LAN}/24", "dev", BRIDGE], check=True)
