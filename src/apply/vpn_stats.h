@@ -1,5 +1,6 @@
 /* The VPN's live numbers, sampled on picd's loop every VPN_STATS_INTERVAL
- * seconds from `wg show IF dump` (never on a request): each peer's last
+ * seconds from wireguard-go's UAPI socket (vpn_sample.h), or from `wg show
+ * IF dump` for a kernel interface (never on a request): each peer's last
  * handshake, endpoint and byte counters, and its recent traffic as rates,
  * a short history for a chart. */
 #pragma once

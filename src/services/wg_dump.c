@@ -1,6 +1,7 @@
-/* `wg show IF dump`; see wg_dump.h. The text is read in place, as spans
- * of (pointer, length): no line is copied, so neither is a private or a
- * preshared key, and no length in it is trusted. */
+/* `wg show IF dump`, and wireguard-go's UAPI answer; see wg_dump.h. The
+ * text is read in place, as spans of (pointer, length): no line is
+ * copied, so neither is a private or a preshared key, and no length in it
+ * is trusted. */
 #include "services/wg_dump.h"
 
 #include <arpa/inet.h>
@@ -8,6 +9,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "common/cidr.h"
 #include "common/cleanup.h"
@@ -262,6 +265,56 @@ static bool next_line(const char *text, size_t len, size_t *pos, struct span *re
         return true;
 }
 
+/* The peers read so far, bounded by WG_DUMP_PEERS_MAX. */
+struct peer_list {
+        struct wg_dump_peer *v;
+        size_t n, cap;
+};
+
+static int peer_list_add(struct peer_list *l, const struct wg_dump_peer *p, struct wg_dump *d) {
+        if (l->n >= WG_DUMP_PEERS_MAX) {
+                d->skipped++;
+                return 0;
+        }
+        if (l->n == l->cap) {
+                size_t grown_cap = l->cap ? l->cap * 2 : PEERS_FIRST_CAP;
+                if (grown_cap > WG_DUMP_PEERS_MAX)
+                        grown_cap = WG_DUMP_PEERS_MAX;
+                struct wg_dump_peer *grown = reallocarray(l->v, grown_cap, sizeof *l->v);
+                if (!grown)
+                        return -ENOMEM;
+                l->v = grown;
+                l->cap = grown_cap;
+        }
+        l->v[l->n++] = *p;
+        return 0;
+}
+
+/* Sorted by key, each key once, handed to d. */
+static void peer_list_finish(struct peer_list *l, struct wg_dump *d) {
+        size_t n = l->n;
+        if (n > 1) {
+                qsort(l->v, n, sizeof *l->v, compare_peers);
+                /* wg lists a key once; should it not, keep one. */
+                size_t kept = 1;
+                for (size_t i = 1; i < n; i++) {
+                        if (streq(l->v[i].public_key, l->v[kept - 1].public_key)) {
+                                d->skipped++;
+                                continue;
+                        }
+                        l->v[kept++] = l->v[i];
+                }
+                n = kept;
+        }
+        if (n == 0) {
+                free(l->v);
+                l->v = NULL;
+        }
+        d->peers = l->v;
+        d->n_peers = n;
+        *l = (struct peer_list){0};
+}
+
 int wg_dump_parse(const char *text, size_t len, struct wg_dump *ret) {
         struct wg_dump d = WG_DUMP_INIT;
         size_t pos = 0;
@@ -270,46 +323,156 @@ int wg_dump_parse(const char *text, size_t len, struct wg_dump *ret) {
         if (!text || !next_line(text, len, &pos, &line, &unterminated) || parse_interface(line, &d) < 0)
                 return -EINVAL;
 
-        _cleanup_free_ struct wg_dump_peer *peers = NULL;
-        size_t n = 0, cap = 0;
+        struct peer_list l = {0};
         while (next_line(text, len, &pos, &line, &unterminated)) {
                 struct wg_dump_peer p;
-                if (n >= WG_DUMP_PEERS_MAX || !parse_peer(line, &p)) {
+                if (!parse_peer(line, &p)) {
                         d.skipped++;
                         continue;
                 }
-                if (n == cap) {
-                        size_t grown_cap = cap ? cap * 2 : PEERS_FIRST_CAP;
-                        if (grown_cap > WG_DUMP_PEERS_MAX)
-                                grown_cap = WG_DUMP_PEERS_MAX;
-                        struct wg_dump_peer *grown = reallocarray(peers, grown_cap, sizeof *peers);
-                        if (!grown)
-                                return -ENOMEM;
-                        peers = grown;
-                        cap = grown_cap;
+                if (peer_list_add(&l, &p, &d) < 0) {
+                        free(l.v);
+                        return -ENOMEM;
                 }
-                peers[n++] = p;
         }
         if (unterminated)
                 d.skipped++;
-
-        if (n > 1) {
-                qsort(peers, n, sizeof *peers, compare_peers);
-                /* wg lists a key once; should it not, keep one. */
-                size_t kept = 1;
-                for (size_t i = 1; i < n; i++) {
-                        if (streq(peers[i].public_key, peers[kept - 1].public_key)) {
-                                d.skipped++;
-                                continue;
-                        }
-                        peers[kept++] = peers[i];
-                }
-                n = kept;
-        }
-        d.peers = n ? TAKE_PTR(peers) : NULL;
-        d.n_peers = n;
+        peer_list_finish(&l, &d);
         *ret = d;
         return 0;
+}
+
+/* ---- wireguard-go's "get=1" answer ---- */
+
+/* 64 hex digits, as the UAPI writes a key, into base64 (out) or just
+ * checked (out NULL, for the secret ones). */
+static bool hex_key(struct span s, char out[WGKEY_B64_SIZE]) {
+        unsigned char bin[32];
+        size_t n = 0;
+        if (s.len != 64)
+                return false;
+        for (size_t i = 0; i < s.len; i++)
+                if (!((s.p[i] >= '0' && s.p[i] <= '9') || (s.p[i] >= 'a' && s.p[i] <= 'f')))
+                        return false;
+        if (sodium_hex2bin(bin, sizeof bin, s.p, s.len, NULL, &n, NULL) != 0 || n != sizeof bin)
+                return false;
+        bool ok = true;
+        if (out) {
+                sodium_bin2base64(out, WGKEY_B64_SIZE, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
+                ok = wgkey_valid(out);
+        }
+        sodium_memzero(bin, sizeof bin);
+        return ok;
+}
+
+/* The interface's public key, from its private one (hex): the only use
+ * of the secret, which is wiped at once. */
+static bool interface_key(struct span s, char out[WGKEY_B64_SIZE]) {
+        char priv[WGKEY_B64_SIZE];
+        bool ok = hex_key(s, priv) && wgkey_public(priv, out) == 0;
+        sodium_memzero(priv, sizeof priv);
+        return ok;
+}
+
+/* One "key=value" line of a peer's section; false for a value that fails
+ * its grammar. Keys this reader does not know are left alone: newer
+ * wireguard-go versions add some. */
+static bool uapi_peer_field(struct span key, struct span value, struct wg_dump_peer *p) {
+        uint64_t v;
+        if (span_is(key, "preshared_key"))
+                return hex_key(value, NULL);
+        if (span_is(key, "endpoint"))
+                return endpoint(value, p->endpoint) && p->endpoint[0];
+        if (span_is(key, "last_handshake_time_sec")) {
+                if (!parse_u64(value, INT64_MAX, &v))
+                        return false;
+                p->latest_handshake = (int64_t)v;
+                return true;
+        }
+        if (span_is(key, "rx_bytes"))
+                return parse_u64(value, UINT64_MAX, &p->rx_bytes);
+        if (span_is(key, "tx_bytes"))
+                return parse_u64(value, UINT64_MAX, &p->tx_bytes);
+        if (span_is(key, "persistent_keepalive_interval")) {
+                if (!parse_u64(value, 65535, &v))
+                        return false;
+                p->keepalive = (uint16_t)v;
+                return true;
+        }
+        if (span_is(key, "allowed_ip"))
+                return allowed_ip(value);
+        if (span_is(key, "last_handshake_time_nsec") || span_is(key, "protocol_version"))
+                return parse_u64(value, UINT64_MAX, &v);
+        return true;
+}
+
+/* The peer being read, added when the next one starts or the answer ends;
+ * one with a bad field counts as skipped. */
+static int uapi_peer_end(struct peer_list *l, struct wg_dump_peer *p, bool *open, bool *bad, struct wg_dump *d) {
+        int r = 0;
+        if (*open && *bad)
+                d->skipped++;
+        else if (*open)
+                r = peer_list_add(l, p, d);
+        *open = *bad = false;
+        return r;
+}
+
+int wg_uapi_dump_parse(const char *text, size_t len, struct wg_dump *ret) {
+        struct wg_dump d = WG_DUMP_INIT;
+        struct peer_list l = {0};
+        struct wg_dump_peer p = {0};
+        bool in_peer = false, bad = false, ended = false;
+        size_t pos = 0;
+        struct span line;
+        bool unterminated;
+        int r = -EINVAL;
+        if (!text)
+                return -EINVAL;
+        while (!ended && next_line(text, len, &pos, &line, &unterminated)) {
+                const char *eq = memchr(line.p, '=', line.len);
+                if (!eq)
+                        goto fail; /* the answer ends with errno= before any empty line */
+                struct span key = {line.p, (size_t)(eq - line.p)};
+                struct span value = {eq + 1, (size_t)(line.p + line.len - eq - 1)};
+                if (span_is(key, "errno")) {
+                        uint64_t e;
+                        if (!parse_u64(value, 4095, &e) || e != 0 || (r = uapi_peer_end(&l, &p, &in_peer, &bad, &d)) < 0)
+                                goto fail;
+                        ended = true;
+                } else if (span_is(key, "public_key")) {
+                        if ((r = uapi_peer_end(&l, &p, &in_peer, &bad, &d)) < 0)
+                                goto fail;
+                        p = (struct wg_dump_peer){0};
+                        in_peer = true;
+                        bad = !hex_key(value, p.public_key);
+                } else if (in_peer) {
+                        if (!uapi_peer_field(key, value, &p))
+                                bad = true;
+                } else if (span_is(key, "private_key")) {
+                        if (!interface_key(value, d.public_key))
+                                goto fail;
+                } else if (span_is(key, "listen_port")) {
+                        uint64_t port;
+                        if (!parse_u64(value, 65535, &port))
+                                goto fail;
+                        d.listen_port = (uint16_t)port;
+                } else if (span_is(key, "fwmark")) {
+                        uint64_t mark;
+                        if (!parse_u64(value, UINT32_MAX, &mark))
+                                goto fail;
+                        d.fwmark = (uint32_t)mark;
+                }
+        }
+        r = -EINVAL;
+        if (!ended)
+                goto fail; /* cut short: no errno=0 line */
+        peer_list_finish(&l, &d);
+        *ret = d;
+        return 0;
+fail:
+        free(l.v);
+        return r == -ENOMEM ? r : -EINVAL;
 }
 
 const struct wg_dump_peer *wg_dump_find(const struct wg_dump *d, const char *public_key) {

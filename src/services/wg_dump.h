@@ -47,6 +47,14 @@ struct wg_dump {
  * -ENOMEM. At most WG_DUMP_PEERS_MAX peers are kept; the rest count as
  * skipped. */
 int wg_dump_parse(const char *text, size_t len, struct wg_dump *ret);
+/* The same from wireguard-go's answer to "get=1\n\n" on its UAPI socket:
+ * "key=value" lines, the interface's first (its private key, of which
+ * only the public half is kept), then each peer from its public_key line,
+ * keys in hex; it ends with "errno=0". A peer with a bad value is skipped
+ * and counted; unknown keys are left alone. -EINVAL when the answer does
+ * not end with errno=0 (cut short, or an error) or the interface's part
+ * fails, -ENOMEM. */
+int wg_uapi_dump_parse(const char *text, size_t len, struct wg_dump *ret);
 /* The peer with this public key, or NULL (binary search). */
 const struct wg_dump_peer *wg_dump_find(const struct wg_dump *d, const char *public_key);
 void wg_dump_release(struct wg_dump *d);
