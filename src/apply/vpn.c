@@ -27,14 +27,7 @@ int vpn_ensure_cell_key(const char *secrets_dir) {
                 return r < 0 ? r : -ENOMEM;
         if ((r = secret_dir_make(secrets_dir)) < 0 || (r = secret_dir_make(peers)) < 0)
                 return r;
-        char key[WGKEY_B64_SIZE + 2];
-        r = secret_file_read(path, key, sizeof key);
-        if (r == 0)
-                return wgkey_valid(key) ? 0 : -EBADMSG;
-        if (r != -ENOENT)
-                return r;
-        wgkey_generate(key);
-        return secret_file_write(path, key);
+        return wgkey_file_ensure(path);
 }
 
 void vpn_peer_view(const struct peer *p, const char *psk, const char **services, int64_t now,

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/secretfile.h"
+
 _Static_assert(crypto_scalarmult_curve25519_BYTES == WGKEY_BYTES, "X25519 keys are 32 bytes");
 _Static_assert(crypto_scalarmult_curve25519_SCALARBYTES == WGKEY_BYTES, "X25519 scalars are 32 bytes");
 
@@ -84,4 +86,20 @@ int wgkey_public(const char *priv_b64, char ret_pub_b64[WGKEY_B64_SIZE]) {
                 return -EIO;
         encode(pub, ret_pub_b64);
         return 0;
+}
+
+int wgkey_file_ensure(const char *path) {
+        char key[WGKEY_B64_SIZE + 2];
+        int r = secret_file_read(path, key, sizeof key);
+        if (r == 0) {
+                bool ok = wgkey_valid(key);
+                sodium_memzero(key, sizeof key);
+                return ok ? 0 : -EBADMSG;
+        }
+        if (r != -ENOENT)
+                return r;
+        wgkey_generate(key);
+        r = secret_file_write(path, key);
+        sodium_memzero(key, sizeof key);
+        return r;
 }

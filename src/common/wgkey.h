@@ -28,3 +28,7 @@ int wgkey_public(const char *priv_b64, char ret_pub_b64[WGKEY_B64_SIZE]);
  * whitespace, no URL-safe alphabet, no NULL. Keys are stored as text that
  * passed this, so equal keys are equal strings. */
 bool wgkey_valid(const char *b64);
+/* The private key in path (a 0600 file, base64 and a newline): made when
+ * there is none, checked when there is. -EBADMSG: the file holds no valid
+ * key (it is left alone). Needs libsodium initialised. */
+int wgkey_file_ensure(const char *path);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/wgkey.h"
 #include "common/secret.h"
 #include "common/validate.h"
 #include "store/config.h"
@@ -120,6 +121,13 @@ static int cell_init_checked(const struct cell_init_options *o, json_t *flat, ch
         if ((r = secret_hash_password(password, hash)) < 0)
                 return r;
         if ((r = create_store(db, flat, hash)) < 0)
+                return r;
+        /* The VPN's key pair belongs to the cell from its creation; picd
+         * makes one at start for a cell made before it was here. */
+        _cleanup_free_ char *wg_key = NULL;
+        if (asprintf(&wg_key, "%s/secrets/wireguard.key", o->dir) < 0)
+                return -ENOMEM;
+        if ((r = wgkey_file_ensure(wg_key)) < 0)
                 return r;
         *ret_password = o->admin_password ? NULL : TAKE_PTR(password);
         return 0;

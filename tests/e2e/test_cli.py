@@ -399,6 +399,10 @@ def test_init(scratch):
     assert j["dir"] == str(d) and j["admin_user"] == "admin"
     assert isinstance(j["password"], str) and len(j["password"]) >= 8
     assert (d / "cell.db").exists()
+    # The VPN's key pair is the cell's from the start: a 0600 file.
+    key = d / "secrets" / "wireguard.key"
+    assert os.stat(key).st_mode & 0o777 == 0o600
+    assert len(key.read_text().strip()) == 44 and key.read_text().strip().endswith("=")
 
     # A cell is never overwritten.
     p = fails(pic("init", "--dir", d, "--name", "one"), 1)
