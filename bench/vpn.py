@@ -44,6 +44,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -344,6 +345,13 @@ def one_size(args, root, cell, client, peers, tag):
     log(f"  POST to 201: p50 {adds['api_p50_ms']} ms, p99 {adds['api_p99_ms']} ms; "
         f"POST to handshake: p50 {adds['ready_p50_ms']} ms, p99 {adds['ready_p99_ms']} ms")
     caught_up = files_caught_up(cell, log_mark)
+    # picd's own time for each POST, from its access log: the control
+    # plane alone, without this script's HTTP client.
+    served = [float(m.group(1)) for m in re.finditer(r"POST /api/peers 201 ([0-9.]+)ms",
+                                                      cell.log_path.read_bytes()[log_mark:].decode(errors="replace"))]
+    if len(served) == args.adds:
+        adds["served_p50_ms"], adds["served_p99_ms"] = round(pct(served, 50), 2), round(pct(served, 99), 2)
+        log(f"  picd's own time per POST: p50 {adds['served_p50_ms']} ms, p99 {adds['served_p99_ms']} ms")
     time.sleep(1)
     out = {"peers": peers, "start_s": round(start_s, 2), "adds": adds, "files_caught_up": caught_up,
            "picd_rss_start_kib": rss_start, "picd_peak_start_kib": peak_start, "picd_rss_kib": rss_kib(cell.proc.pid),

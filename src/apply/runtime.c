@@ -83,6 +83,7 @@ struct runtime {
         sd_event_source *trim_later;
         sd_event_source *vpn_tick;
         struct vpn_sample *vpn_sample; /* in flight */
+        uint64_t vpn_sampled_usec;     /* CLOCK_MONOTONIC: the last sample that came through */
         struct vpn_stats vpn_stats;
         uint64_t writes, reloads;
 
@@ -316,11 +317,14 @@ static int service_build_command(void *userdata, struct supervised_command *ret)
         return s->adapter->build_command(&s->env, &ret->argv, &ret->envp);
 }
 
+static void settle_vpn_sample(struct runtime *rt);
+
 static int service_probe(void *userdata) {
         struct runtime_service *s = userdata;
         int r = s->adapter->probe(&s->env);
         if (r < 0 || !s->adapter->post_start)
                 return r;
+        settle_vpn_sample(s->rt);
         /* Up: now what the daemon needs from outside before it serves. */
         s->env.pid = supervised_pid(s->supervised);
         _cleanup_free_ char *message = NULL;
@@ -414,8 +418,24 @@ static struct runtime_service *find_service(struct runtime *rt, const char *name
 static void on_vpn_sampled(const struct wg_dump *d, void *userdata) {
         struct runtime *rt = userdata;
         rt->vpn_sample = NULL; /* freed by vpn_sample after this returns */
-        if (d)
-                (void)vpn_stats_update(&rt->vpn_stats, d, now_unix());
+        if (d && vpn_stats_update(&rt->vpn_stats, d, now_unix()) >= 0)
+                rt->vpn_sampled_usec = now_monotonic_usec();
+}
+
+/* Before picd itself talks to wireguard-go, a sample in flight must go
+ * (vpn_sample_settle says why). Dropping it costs nothing; reading the
+ * rest at once costs the change that waits some 15 ms at 10,000 peers. So
+ * it is dropped, unless the last sample that came through is one and a
+ * half intervals old: under steady changes every other sample still
+ * comes through. */
+static void settle_vpn_sample(struct runtime *rt) {
+        struct vpn_sample *s = TAKE_PTR(rt->vpn_sample);
+        if (!s)
+                return;
+        if (now_monotonic_usec() - rt->vpn_sampled_usec < VPN_STATS_INTERVAL * 1500000ULL)
+                vpn_sample_free(s);
+        else
+                vpn_sample_settle(s);
 }
 
 /* One sample of the VPN's numbers: from wireguard-go's socket as it
@@ -437,8 +457,9 @@ static void sample_vpn(struct runtime *rt) {
         if (exec_run_limit(argv, NULL, WG_DUMP_TIMEOUT_MS, WG_DUMP_OUTPUT_MAX, &res) < 0)
                 return;
         struct wg_dump d = WG_DUMP_INIT;
-        if (res.exit_code == 0 && !res.timed_out && wg_dump_parse(res.output, strlen(res.output), &d) == 0)
-                (void)vpn_stats_update(&rt->vpn_stats, &d, now_unix());
+        if (res.exit_code == 0 && !res.timed_out && wg_dump_parse(res.output, strlen(res.output), &d) == 0 &&
+            vpn_stats_update(&rt->vpn_stats, &d, now_unix()) >= 0)
+                rt->vpn_sampled_usec = now_monotonic_usec();
         wg_dump_release(&d);
         /* The dump holds the private and preshared keys. */
         sodium_memzero(res.output, strlen(res.output));
@@ -606,6 +627,7 @@ static void schedule_trim(struct runtime *rt) {
  * them directly; without it only the files are written (the daemons have
  * the change already, see runtime_peer_changed). */
 static int reconcile_all(struct runtime *rt, bool live, json_t **ret_outcome) {
+        settle_vpn_sample(rt);
         int r = snapshot(rt);
         if (r < 0)
                 return r;
@@ -717,6 +739,7 @@ static bool name_has_records(struct runtime *rt, const struct peer *p) {
 }
 
 int runtime_peer_changed(struct runtime *rt, const struct peer *before, const struct peer *after) {
+        settle_vpn_sample(rt);
         const struct peer *p = after ? after : before;
         struct runtime_service *wg = find_service(rt, "wireguard");
         bool vpn_on = wg && (!wg->adapter->enabled || wg->adapter->enabled(&rt->state));

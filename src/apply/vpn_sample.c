@@ -2,6 +2,7 @@
 #include "apply/vpn_sample.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 
 #define READ_CHUNK 65536
 
@@ -23,6 +25,8 @@ struct vpn_sample {
         struct buf answer;
         vpn_sample_done_cb done;
         void *userdata;
+        bool settling; /* read by vpn_sample_settle: the struct outlives finish() */
+        bool finished;
 };
 
 void vpn_sample_free(struct vpn_sample *s) {
@@ -48,12 +52,25 @@ static bool answer_complete(const struct buf *b) {
         return b->len - 2 - i >= 6 && memcmp(b->data + i, "errno=", 6) == 0;
 }
 
+/* Reports the sample and lets its resources go; the struct itself goes
+ * too unless vpn_sample_settle is reading, which frees it after. */
 static void finish(struct vpn_sample *s, bool ok) {
         struct wg_dump d = WG_DUMP_INIT;
         bool parsed = ok && wg_uapi_dump_parse(buf_str(&s->answer), s->answer.len, &d) == 0;
         s->done(parsed ? &d : NULL, s->userdata);
         wg_dump_release(&d);
-        vpn_sample_free(s);
+        if (!s->settling) {
+                vpn_sample_free(s);
+                return;
+        }
+        s->io = sd_event_source_disable_unref(s->io);
+        if (s->fd >= 0)
+                close(s->fd);
+        s->fd = -1;
+        if (s->answer.data)
+                sodium_memzero(s->answer.data, s->answer.len);
+        buf_release(&s->answer);
+        s->finished = true;
 }
 
 static int on_readable(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
@@ -76,6 +93,37 @@ static int on_readable(sd_event_source *source, int fd, uint32_t revents, void *
                 if (answer_complete(&s->answer)) {
                         finish(s, true);
                         return 0;
+                }
+        }
+}
+
+void vpn_sample_settle(struct vpn_sample *s) {
+        if (!s)
+                return;
+        int64_t left = VPN_SAMPLE_SETTLE_TIMEOUT_MS;
+        for (;;) {
+                struct pollfd p = {.fd = s->fd, .events = POLLIN};
+                uint64_t t0 = now_monotonic_usec();
+                int n = poll(&p, 1, (int)left);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        finish(s, false); /* wireguard-go gave no more in time: drop it */
+                        return;
+                }
+                /* Reads what is there; finishes the sample (and frees it)
+                 * once its answer is whole or the socket fails. */
+                s->settling = true;
+                on_readable(NULL, s->fd, POLLIN, s);
+                if (s->finished) {
+                        free(s);
+                        return;
+                }
+                s->settling = false;
+                left -= (int64_t)((now_monotonic_usec() - t0) / 1000);
+                if (left <= 0) {
+                        finish(s, false);
+                        return;
                 }
         }
 }

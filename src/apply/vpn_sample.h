@@ -24,3 +24,12 @@ int vpn_sample_start(sd_event *event, const char *uapi_dir, const char *iface, v
                      void *userdata, struct vpn_sample **ret);
 /* Abandons a sample in flight (done is not called). NULL is fine. */
 void vpn_sample_free(struct vpn_sample *s);
+
+/* wireguard-go holds its configuration lock while it writes an answer, so
+ * while one is unread every other UAPI call (and `wg` itself) waits, and
+ * picd waiting on one would never read it. Before picd talks to
+ * wireguard-go it settles a sample in flight: reads the rest of its
+ * answer at once (done is called), or drops it after
+ * VPN_SAMPLE_SETTLE_TIMEOUT_MS. The sample is gone after. NULL is fine. */
+#define VPN_SAMPLE_SETTLE_TIMEOUT_MS 5000
+void vpn_sample_settle(struct vpn_sample *s);
