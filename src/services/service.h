@@ -115,7 +115,8 @@ int probe_command(char *const argv[], unsigned timeout_ms);
 /* Runs a daemon's checker (absolute argv[0]; envp NULL: a minimal one):
  * 0 when it exits 0 within timeout_ms, else -EINVAL with its words in
  * *ret_message (the last line only with last_line_only, for checkers that
- * log first), or a negative errno when it could not be run. */
+ * log first; ret_message may be NULL), or a negative errno when it could
+ * not be run. */
 int service_run_checker(char *const argv[], char *const envp[], unsigned timeout_ms, bool last_line_only,
                         char **ret_message);
 /* mkdir -p of one level with mode, then chown to user (NULL: leave). */

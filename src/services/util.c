@@ -101,9 +101,10 @@ int service_run_checker(char *const argv[], char *const envp[], unsigned timeout
                 out[--len] = 0;
         char *last = last_line_only ? strrchr(out, '\n') : NULL;
         const char *base = strrchr(argv[0], '/') + 1;
-        if (res.timed_out)
+        /* A caller that wants the verdict only passes no ret_message. */
+        if (ret_message && res.timed_out)
                 r = asprintf(ret_message, "%s timed out", base) < 0 ? -ENOMEM : 0;
-        else
+        else if (ret_message)
                 *ret_message = strdup(last ? last + 1 : out);
         exec_result_release(&res);
         return r < 0 ? r : -EINVAL;

@@ -27,6 +27,7 @@
 #include "services/service.h"
 #include "services/ip_forward.h"
 #include "services/nft_apply.h"
+#include "services/service_addresses.h"
 #include "services/wg_apply.h"
 #include "services/wg_mode.h"
 
@@ -181,6 +182,15 @@ static int wireguard_check(const struct service_env *env, const struct changed_f
                 }
                 return 0;
         }
+        if (streq(candidate->name, SERVICE_ADDRESSES_FILE)) {
+                uint32_t v[SERVICE_ADDRESSES_MAX];
+                size_t n;
+                if (service_addresses_parse(candidate->new_text, v, &n) < 0) {
+                        *ret_message = strdup(SERVICE_ADDRESSES_FILE ": not one IPv4 address a line");
+                        return -EINVAL;
+                }
+                return 0;
+        }
         if (streq(candidate->name, ADDRESS_FILE)) {
                 char addr[CIDR4_STRLEN];
                 if (parse_address(candidate->new_text, addr) < 0) {
@@ -237,9 +247,14 @@ static int nft_apply_live(const struct service_env *env, const struct changed_fi
         return nft_apply_text(env->run_dir, &delta, NULL) < 0 ? 1 : 0;
 }
 
+static int change_service_addresses(const char *old_text, const char *new_text, char **ret_message);
+static int service_addresses_apply_live(const struct changed_file *c, char **ret_message);
+
 static int wireguard_apply_live(const struct service_env *env, const struct changed_file *c, char **ret_message) {
         if (streq(c->name, NFT_FILE) && c->old_text)
                 return nft_apply_live(env, c);
+        if (streq(c->name, SERVICE_ADDRESSES_FILE))
+                return service_addresses_apply_live(c, ret_message);
         if (!streq(c->name, WG_CONF) || !c->old_text)
                 return 1;
         const char *iface = env->state->wg_interface;
@@ -366,6 +381,8 @@ static int wireguard_reload(const struct service_env *env, const struct changed_
                         r = syncconf(env, &changed[i], ret_message);
                 else if (streq(changed[i].name, NFT_FILE))
                         r = nft_load(changed[i].path, ret_message);
+                else if (streq(changed[i].name, SERVICE_ADDRESSES_FILE))
+                        r = change_service_addresses(changed[i].old_text, changed[i].new_text, ret_message);
                 else
                         r = change_address(iface, changed[i].old_text, changed[i].new_text, ret_message);
                 if (r < 0)
@@ -392,24 +409,43 @@ static int wireguard_probe(const struct service_env *env) {
         return probe_unix_socket(sock);
 }
 
-/* The services' addresses (one per service from ip_range) are the
- * cell's own, so that a peer's packets to them are delivered locally and
- * pass the firewall's input chain, where peer_service decides. Shortcut,
- * named: they are added to lo when the VPN comes up, and an ip_range
- * change leaves the old ones until the next start. */
-static int add_service_addresses(const struct cell_state *st, char **ret_message) {
-        for (unsigned i = 0; i < st->n_service_ips; i++) {
-                uint32_t addr;
-                if (ipv4_parse(st->service_ips[i].ip, &addr) < 0)
-                        return -EINVAL;
-                char cidr[CIDR4_STRLEN];
-                snprintf(cidr, sizeof cidr, "%s/32", st->service_ips[i].ip);
+/* The services' addresses on lo (service_addresses.h): those of new_text
+ * that old_text lacks are added first, then those it no longer has go. A
+ * NULL old_text adds them all (the bring-up). An address already gone
+ * from lo is no error. */
+static int change_service_addresses(const char *old_text, const char *new_text, char **ret_message) {
+        uint32_t old[SERVICE_ADDRESSES_MAX], new[SERVICE_ADDRESSES_MAX], diff[SERVICE_ADDRESSES_MAX];
+        size_t n_old = 0, n_new = 0;
+        if (service_addresses_parse(new_text, new, &n_new) < 0 ||
+            (old_text && service_addresses_parse(old_text, old, &n_old) < 0)) {
+                *ret_message = strdup(SERVICE_ADDRESSES_FILE ": not one IPv4 address a line");
+                return -EINVAL;
+        }
+        size_t n = service_addresses_missing(new, n_new, old, n_old, diff);
+        for (size_t i = 0; i < n; i++) {
+                char ip[16], cidr[CIDR4_STRLEN];
+                ipv4_format(diff[i], ip);
+                snprintf(cidr, sizeof cidr, "%s/32", ip);
                 char *argv[] = {IP_BINARY, "address", "replace", cidr, "dev", "lo", NULL};
                 int r = run_ip(argv, ret_message);
                 if (r < 0)
                         return r;
         }
+        n = service_addresses_missing(old, n_old, new, n_new, diff);
+        for (size_t i = 0; i < n; i++) {
+                char ip[16], cidr[CIDR4_STRLEN];
+                ipv4_format(diff[i], ip);
+                snprintf(cidr, sizeof cidr, "%s/32", ip);
+                char *argv[] = {IP_BINARY, "address", "del", cidr, "dev", "lo", NULL};
+                _cleanup_free_ char *why = NULL;
+                if (run_ip(argv, &why) < 0)
+                        log_debug("Service address %s was not on lo: %s", cidr, why ? why : "?");
+        }
         return 0;
+}
+
+static int service_addresses_apply_live(const struct changed_file *c, char **ret_message) {
+        return change_service_addresses(c->old_text, c->new_text, ret_message) < 0 ? 1 : 0;
 }
 
 /* The VPN routes full-tunnel peers out of the uplink, and peers to each
@@ -466,7 +502,17 @@ int wireguard_bring_up(const struct service_env *env, char **ret_message) {
         char *up[] = {IP_BINARY, "link", "set", "dev", (char *)iface, "up", NULL};
         if ((r = run_ip(up, ret_message)) < 0)
                 return r;
-        return add_service_addresses(env->state, ret_message);
+        _cleanup_free_ char *services_path = NULL;
+        if (asprintf(&services_path, "%s/" SERVICE_ADDRESSES_FILE, env->config_dir) < 0)
+                return -ENOMEM;
+        buf_release(&text);
+        buf_init(&text, 4096);
+        if ((r = buf_read_file(&text, services_path)) < 0) {
+                if (asprintf(ret_message, "no %s: %s", services_path, strerror(-r)) < 0)
+                        *ret_message = NULL;
+                return r;
+        }
+        return change_service_addresses(NULL, buf_str(&text), ret_message);
 }
 
 int wireguard_kernel_supported(void) {
@@ -483,8 +529,8 @@ int wireguard_kernel_supported(void) {
 }
 
 /* The address first: the bring-up reads it, and it is the smaller.
- * wg.conf holds the keys: config_dir is 0700 (prepare), and the file
- * should be 0600 once managed_file can say so (TODO(lead): .secret). */
+ * wg.conf holds the keys: a secret file (0600, wiped from memory) in a
+ * 0700 config_dir (prepare). */
 static const struct managed_file wireguard_files[] = {
         {ADDRESS_FILE, render_wg_address},
         {WG_IMPLEMENTATION_FILE, render_wg_implementation},
@@ -492,6 +538,8 @@ static const struct managed_file wireguard_files[] = {
         /* After the peers: a new peer is denied until its elements come,
          * a removed one loses its entry before its elements go. */
         {NFT_FILE, render_nftables},
+        /* After the table: a new service address is filtered at once. */
+        {SERVICE_ADDRESSES_FILE, render_service_addresses},
 };
 
 const struct service_adapter wireguard_adapter = {

@@ -279,3 +279,24 @@ def test_a_restart_right_after_a_change_starts_on_it(vpn_cell, lab):
         assert dump.get(p["public_key"], ("",))[0] == f"{p['ip']}/32", p["name"]
     for p in peers:
         api.delete(f"/api/peers/{p['name']}", expect=204)
+
+
+def lo_addresses(lab):
+    out = ns_run(lab.cell_ns, ["ip", "-o", "-4", "addr", "show", "dev", "lo"], check=True).stdout
+    return {line.split()[3] for line in out.splitlines()}
+
+
+def test_a_new_ip_range_moves_the_service_addresses_live(vpn_cell, lab):
+    """The services' addresses follow ip_range while the VPN runs: the new
+    ones on lo, the old ones gone, wireguard-go kept."""
+    api = vpn_cell.control()
+    pid = vpn_cell.services()["wireguard"]["pid"]
+    assert {"172.20.0.2/32", "172.20.0.6/32"} <= lo_addresses(lab)
+    api.put("/api/config", {"ip_range": "172.21.0.0/24"}, expect=200)
+    api.post("/api/config/apply", {"timeout_s": 120}, expect=200)
+    wait_for(lambda: "172.21.0.2/32" in lo_addresses(lab) and "172.20.0.2/32" not in lo_addresses(lab), 10, 0.1,
+             "the service addresses moved")
+    assert not any(a.startswith("172.20.0.") for a in lo_addresses(lab))
+    assert {f"172.21.0.{i}/32" for i in range(1, 7)} <= lo_addresses(lab)
+    assert vpn_cell.services()["wireguard"]["pid"] == pid
+    api.post("/api/config/confirm", expect=200)
