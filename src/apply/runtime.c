@@ -747,8 +747,11 @@ int runtime_peer_changed(struct runtime *rt, const struct peer *before, const st
         _cleanup_free_ char *why = NULL;
         /* Live only onto daemons that are up: one starting reads its files,
          * which a whole reconcile writes first. */
+        /* A new peer whose address makes Unbound's views grow (a block at
+         * a time) needs unbound.conf reloaded: the whole way too. */
+        bool views_grow = after && !before && render_unbound_views_grow(&rt->state, after->ip);
         if (p && service_ready(rt, "unbound") && (!vpn_on || service_ready(rt, "wireguard")) &&
-            !name_has_records(rt, p)) {
+            !name_has_records(rt, p) && !views_grow) {
                 struct peer_live l = {
                         .st = &rt->state,
                         .wg_tmp_dir = vpn_on ? wg->env.run_dir : NULL,

@@ -180,6 +180,10 @@ int render_unbound_peer_rr(const struct cell_state *st, const char *name, const 
 #define UNBOUND_VIEW_NAME_SIZE 20 /* "vpn-" + a dotted quad + NUL */
 /* The view of a VPN address: "vpn-10.0.0.5". -EINVAL: not a dotted quad. */
 int render_unbound_view_name(const char *ip, char out[static UNBOUND_VIEW_NAME_SIZE]);
+/* Whether a peer at ip would change the set of views of st (their
+ * number grows with the highest peer address, a block at a time): then
+ * unbound.conf changes beyond view contents, and only a reload applies it. */
+bool render_unbound_views_grow(const struct cell_state *st, const char *ip);
 /* The names the peer's view answers NXDOMAIN for, sorted, as a
  * NULL-terminated vector in one allocation (free(*ret) frees it all). */
 int render_unbound_denied_names(const struct cell_state *st, const struct wg_peer_view *peer, char ***ret,

@@ -16,10 +16,16 @@
 #include "common/validate.h"
 
 /* A /16 has 65,534 hosts, and that many views cost Unbound about 34 MB
- * and 0.6 s of its start (measured here). A larger subnet gets views for
- * its first 65,534 hosts, the order in which the store hands addresses
- * out, and for any peer given an address beyond them. */
+ * and 0.6 s of its start (measured here), peers or not. So the views
+ * cover the subnet's hosts from its first in whole blocks: the block of
+ * the highest peer and one block more, never past VIEW_ADDRESSES_MAX
+ * hosts, and besides any peer given an address beyond them. The store
+ * hands addresses out upwards, so a new peer lands in a view Unbound
+ * already has, until one lands in the spare block: the views then grow by
+ * a block, which only a reload applies (render_unbound_views_grow tells
+ * picd's fast path to reconcile then, once per VIEW_BLOCK peers). */
 #define VIEW_ADDRESSES_MAX 65534u
+#define VIEW_BLOCK 4096u
 #define SERVICES_MAX 64u
 #define FQDN_MAX_LEN 254
 #define VPN_PREFIX_MAX 30
@@ -143,6 +149,35 @@ static int peer_slots(const struct cell_state *st, const struct unbound_view_pla
         return 0;
 }
 
+/* How many hosts from the first have views, with `highest` the highest
+ * peer address (0: none). */
+static uint64_t view_range(const struct cidr4 *vpn, uint32_t first, uint32_t highest) {
+        uint64_t hosts = cidr4_host_count(vpn), index = highest >= first ? (uint64_t)(highest - first) : 0;
+        uint64_t range = (index / VIEW_BLOCK + 2) * VIEW_BLOCK;
+        if (range > hosts)
+                range = hosts;
+        return range > VIEW_ADDRESSES_MAX ? VIEW_ADDRESSES_MAX : range;
+}
+
+bool render_unbound_views_grow(const struct cell_state *st, const char *ip) {
+        struct cidr4 vpn;
+        uint32_t a, first, highest = 0;
+        if (!unbound_views_on(st) || vpn_parse(st->vpn_address, &vpn) < 0 || !ip || ipv4_parse(ip, &a) < 0 ||
+            !cidr4_contains(&vpn, a))
+                return false; /* no view for it either way */
+        (void)cidr4_host(&vpn, 0, &first);
+        for (unsigned i = 0; i < st->n_wg_peers; i++) {
+                uint32_t b;
+                if (st->wg_peers[i].ip && ipv4_parse(st->wg_peers[i].ip, &b) == 0 && cidr4_contains(&vpn, b) &&
+                    b > highest)
+                        highest = b;
+        }
+        uint64_t range = view_range(&vpn, first, highest);
+        if (a >= first && (uint64_t)(a - first) >= range)
+                return true; /* past the views: one of its own, after a reload */
+        return a > highest && view_range(&vpn, first, a) != range;
+}
+
 int unbound_view_plan_make(const struct cell_state *st, struct unbound_view_plan *ret) {
         *ret = (struct unbound_view_plan){0};
         if (!unbound_views_on(st))
@@ -157,11 +192,9 @@ int unbound_view_plan_make(const struct cell_state *st, struct unbound_view_plan
                 unbound_view_plan_release(&p);
                 return r;
         }
-        uint64_t range = cidr4_host_count(&p.vpn);
-        if (range > VIEW_ADDRESSES_MAX)
-                range = VIEW_ADDRESSES_MAX;
         uint32_t first;
         (void)cidr4_host(&p.vpn, 0, &first); /* a /30 at most: there is a first host */
+        uint64_t range = view_range(&p.vpn, first, n_peers ? peers[n_peers - 1].addr : 0);
         uint64_t end = (uint64_t)first + range;
         size_t extra = 0;
         for (size_t i = 0; i < n_peers; i++)

@@ -85,3 +85,30 @@ def test_changes_during_samples_never_wait_on_wireguard_go(scale_cell):
     s = api.get("/api/wireguard/status", expect=200).json
     assert len(s["peers"]) == PEERS
     assert scale_cell.services()["wireguard"]["state"] == "ready"
+
+
+def view_zones(cell, ip):
+    """The local zones of a VPN address's view, as unbound-control lists them
+    (a view Unbound lacks: None)."""
+    conf = cell.dir / "config" / "unbound" / "unbound.conf"
+    p = run(["unbound-control", "-c", conf, "view_list_local_zones", f"vpn-{ip}"])
+    if p.returncode != 0 or "no view" in p.stdout + p.stderr:
+        return None
+    return sorted(ln.split()[0] for ln in p.stdout.splitlines() if ln.strip())
+
+
+def test_views_grow_a_block_at_a_time(scale_cell):
+    """Unbound has views for the highest peer's block of 4,096 addresses and
+    one more: a peer beyond them gets its own after a reload, and answers
+    NXDOMAIN for the services it may not use at once."""
+    api = scale_cell.control()
+    conf = (scale_cell.dir / "config" / "unbound" / "unbound.conf").read_text()
+    # 6,001 hosts in use: blocks 0 and 1, and the spare block 2 (12,288 hosts).
+    assert '"vpn-10.90.48.0"' in conf and '"vpn-10.90.48.1"' not in conf
+    assert view_zones(scale_cell, "10.90.100.7") is None
+    p = api.post("/api/peers", {"name": "faraway", "ip": "10.90.100.7", "services": ["dns"]}, expect=201).json
+    zone = p["fqdn"].split(".peers.", 1)[1]
+    want = sorted(f"{s}.{zone}." for s in ("webui", "ntp", "mail", "calendar", "files"))
+    wait_for(lambda: view_zones(scale_cell, "10.90.100.7") == want, 15, 0.2, "faraway's view")
+    api.delete("/api/peers/faraway", expect=204)
+    wait_for(lambda: view_zones(scale_cell, "10.90.100.7") in (None, []), 15, 0.2, "faraway's view emptied")

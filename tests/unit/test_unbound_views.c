@@ -277,8 +277,9 @@ static void test_delta_by_hand(void **state) {
         }
 }
 
-/* 10,000 peers in a /16 (65,533 views): one peer's change is found in
- * linear time, and is one command. */
+/* 10,000 peers in a /16: views for the first four blocks of 4,096 hosts
+ * (the highest peer's block and a spare one), 16,383 without the cell's;
+ * one peer's change is found in linear time, and is one command. */
 static void test_large(void **state) {
         (void)state;
         enum { N = 10000 };
@@ -313,7 +314,7 @@ static void test_large(void **state) {
                                                 "vpn-10.0.16.148 ntp.mycell.cell.\n"
                                                 "vpn-10.0.16.148 webui.mycell.cell.\n");
         unbound_view_delta_release(&d);
-        assert_int_equal(count_views(before), 65533);
+        assert_int_equal(count_views(before), 16383);
         printf("# a /16 with %d peers: unbound.conf %zu bytes, rendered in %.1f ms, "
                "one peer's delta in %.1f ms\n",
                N, strlen(before), t_render, t_delta);
@@ -330,6 +331,39 @@ static void test_large(void **state) {
         free(peers);
         free(names);
         free(ips);
+}
+
+/* The views grow a block at a time with the highest peer; a peer that
+ * lands in the spare block (or past the views) is the one that makes
+ * them grow, which only a reload applies. */
+static void test_views_grow(void **state) {
+        (void)state;
+        struct wg_peer_view peers[] = {
+                {.name = "a", .ip = "10.0.0.2", .services = only_dns, .n_services = 1, .enabled = true},
+                {.name = "b", .ip = "10.0.15.255", .services = only_dns, .n_services = 1, .enabled = true},
+        };
+        struct cell_state st = vpn_state(peers, ELEMENTSOF(peers));
+        st.vpn_address = "10.0.0.1/16";
+        /* Highest peer 10.0.15.255, host 4094: block 0, so blocks 0 and 1. */
+        _cleanup_free_ char *conf = render_conf(&st);
+        assert_int_equal(count_views(conf), 8191);
+        assert_non_null(strstr(conf, "\"vpn-10.0.32.0\""));  /* host 8191 */
+        assert_null(strstr(conf, "\"vpn-10.0.32.1\""));      /* host 8192 */
+        assert_false(render_unbound_views_grow(&st, "10.0.16.0"));  /* host 4095: block 0 still */
+        assert_true(render_unbound_views_grow(&st, "10.0.16.1"));   /* host 4096: the spare block */
+        assert_true(render_unbound_views_grow(&st, "10.0.200.1"));  /* past the views */
+        assert_false(render_unbound_views_grow(&st, "10.0.0.9"));   /* below the highest */
+        assert_false(render_unbound_views_grow(&st, "10.1.0.9"));   /* outside the subnet: no view at all */
+        st.n_wg_peers = 0;
+        _cleanup_free_ char *empty = render_conf(&st);
+        assert_int_equal(count_views(empty), 8191);
+        /* A /24 is one block, whole. */
+        st.vpn_address = "10.0.0.1/24";
+        _cleanup_free_ char *small = render_conf(&st);
+        assert_int_equal(count_views(small), 253);
+        assert_false(render_unbound_views_grow(&st, "10.0.0.254"));
+        st.wg_interface = "";
+        assert_false(render_unbound_views_grow(&st, "10.0.0.254"));
 }
 
 /* A subnet larger than a /16: views for its first 65,534 hosts, and for
@@ -646,6 +680,7 @@ int main(void) {
                 cmocka_unit_test(test_delta_rest_differs),
                 cmocka_unit_test(test_delta_by_hand),
                 cmocka_unit_test(test_large),
+                cmocka_unit_test(test_views_grow),
                 cmocka_unit_test(test_wide_subnet),
                 cmocka_unit_test_setup_teardown(test_live, live_setup, live_teardown),
         };
