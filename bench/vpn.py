@@ -356,7 +356,8 @@ def one_size(args, root, cell, client, peers, tag):
     out = {"peers": peers, "start_s": round(start_s, 2), "adds": adds, "files_caught_up": caught_up,
            "picd_rss_start_kib": rss_start, "picd_peak_start_kib": peak_start, "picd_rss_kib": rss_kib(cell.proc.pid),
            "picd_peak_kib": rss_kib(cell.proc.pid, "VmHWM"),
-           "wireguard_go_rss_kib": rss_kib(cell.services()["wireguard"]["pid"])}
+           "wireguard_go_rss_kib": rss_kib(cell.services()["wireguard"]["pid"]),
+           "unbound_rss_kib": rss_kib(cell.services()["unbound"]["pid"])}
     out["seed_way"] = seed_way(root, cell, client, args.seed_rounds, tag)
     out["ratio_ready_p50"] = round(out["seed_way"]["p50_ms"] / adds["ready_p50_ms"], 1)
     return out
