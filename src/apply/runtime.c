@@ -12,20 +12,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "apply/lan.h"
-#include "apply/peer_live.h"
+#include "apply/reconcile.h"
+#include "apply/runtime_private.h"
 #include "apply/vpn.h"
 #include "apply/vpn_sample.h"
 #include "apply/vpn_stats.h"
-#include "common/exec.h"
-#include "apply/reconcile.h"
 #include "common/cleanup.h"
+#include "common/exec.h"
 #include "common/jsonutil.h"
 #include "common/log.h"
 #include "common/timeutil.h"
-#include "services/wg_uapi.h"
 #include "store/apply_log.h"
 #include "store/config.h"
 #include "store/dns.h"
@@ -34,72 +31,6 @@
 #ifndef PIC_WEBUI_DIST_DEFAULT
 #define PIC_WEBUI_DIST_DEFAULT "/usr/share/pic/webui"
 #endif
-
-#define SERVICE_IPS_MAX 16
-
-/* The DNS records of a snapshot, sorted as the store gives them. Each
- * view's name and value share one allocation, which starts at name. */
-struct record_set {
-        const char *zone;
-        struct dns_record_view *views;
-        unsigned n, cap;
-        unsigned skipped; /* failed their grammar or the zone's length, or past DNS_RECORDS_MAX */
-};
-
-struct runtime_service {
-        struct runtime *rt;
-        const struct service_adapter *adapter;
-        struct service_env env;
-        struct supervised *supervised;
-};
-
-struct runtime {
-        sd_event *event;
-        struct store *store;
-        char *cell_dir; /* absolute */
-        struct supervisor *supervisor;
-        struct runtime_service *services;
-        unsigned n_services;
-
-        /* The render state and the strings it points into: all of them
-         * stay valid until the next snapshot succeeds. */
-        json_t *flat;
-        struct cell_state state;
-        char *api_socket, *caddy_admin_socket, *caddy_data_dir, *webui_dist;
-        char *unbound_dir, *unbound_control_socket;
-        char *zone;
-        struct service_ip_view service_ips[SERVICE_IPS_MAX];
-        char service_ip_text[SERVICE_IPS_MAX][16];
-        struct record_set records;
-        const char *forwarders[DNS_FORWARDERS_MAX]; /* into flat */
-        struct lan_snapshot lan;
-        struct vpn_snapshot vpn;
-        char *secrets_dir;
-        char *dnsmasq_dir, *dnsmasq_data_dir, *dnsmasq_lease_file;
-        char *chrony_dir, *chrony_socket, *chrony_pid_file, *chrony_drift_file;
-
-        sd_event_source *reconcile_soon;
-        sd_event_source *leases_watch, *leases_settle;
-        sd_event_source *trim_later;
-        sd_event_source *vpn_tick;
-        struct vpn_sample *vpn_sample; /* in flight */
-        uint64_t vpn_sampled_usec;     /* CLOCK_MONOTONIC: the last sample that came through */
-        struct vpn_stats vpn_stats;
-        uint64_t writes, reloads;
-
-        /* Peer changes went to the daemons live; the managed files follow
-         * once changes pause (FILES_QUIET_USEC), or FILES_LAG_MAX_USEC
-         * after the first at the latest. */
-        bool files_behind;
-        uint64_t behind_since; /* CLOCK_MONOTONIC usec */
-        uint64_t live_generation; /* the store generation a live change covered */
-        sd_event_source *files_later;
-};
-
-/* Longer than a crashed daemon's first backoff (1 s), so that a restart
- * in that window goes through catch_up_files, which the tests rely on. */
-#define FILES_QUIET_USEC (2000ULL * 1000)
-#define FILES_LAG_MAX_USEC (10ULL * 1000 * 1000)
 
 static char *path_join(const char *a, const char *b) {
         char *p;
@@ -317,14 +248,12 @@ static int service_build_command(void *userdata, struct supervised_command *ret)
         return s->adapter->build_command(&s->env, &ret->argv, &ret->envp);
 }
 
-static void settle_vpn_sample(struct runtime *rt);
-
 static int service_probe(void *userdata) {
         struct runtime_service *s = userdata;
         int r = s->adapter->probe(&s->env);
         if (r < 0 || !s->adapter->post_start)
                 return r;
-        settle_vpn_sample(s->rt);
+        runtime_settle_vpn_sample(s->rt);
         /* Up: now what the daemon needs from outside before it serves. */
         s->env.pid = supervised_pid(s->supervised);
         _cleanup_free_ char *message = NULL;
@@ -404,89 +333,11 @@ static int watch_leases(struct runtime *rt) {
                                     rt);
 }
 
-#define WG_BINARY "/usr/bin/wg"
-#define WG_DUMP_TIMEOUT_MS 5000u
-#define WG_DUMP_OUTPUT_MAX ((size_t)32 << 20) /* about 200 bytes a peer: 100,000 peers and more */
-
-static struct runtime_service *find_service(struct runtime *rt, const char *name) {
+struct runtime_service *runtime_find_service(struct runtime *rt, const char *name) {
         for (unsigned i = 0; i < rt->n_services; i++)
                 if (streq(rt->services[i].adapter->name, name))
                         return &rt->services[i];
         return NULL;
-}
-
-static void on_vpn_sampled(const struct wg_dump *d, void *userdata) {
-        struct runtime *rt = userdata;
-        rt->vpn_sample = NULL; /* freed by vpn_sample after this returns */
-        if (d && vpn_stats_update(&rt->vpn_stats, d, now_unix()) >= 0)
-                rt->vpn_sampled_usec = now_monotonic_usec();
-}
-
-/* Before picd itself talks to wireguard-go, a sample in flight must go
- * (vpn_sample_settle says why). Dropping it costs nothing; reading the
- * rest at once costs the change that waits some 15 ms at 10,000 peers. So
- * it is dropped, unless the last sample that came through is one and a
- * half intervals old: under steady changes every other sample still
- * comes through. */
-static void settle_vpn_sample(struct runtime *rt) {
-        struct vpn_sample *s = TAKE_PTR(rt->vpn_sample);
-        if (!s)
-                return;
-        if (now_monotonic_usec() - rt->vpn_sampled_usec < VPN_STATS_INTERVAL * 1500000ULL)
-                vpn_sample_free(s);
-        else
-                vpn_sample_settle(s);
-}
-
-/* One sample of the VPN's numbers: from wireguard-go's socket as it
- * answers, never waited for (vpn_sample.h). Shortcut, named: a kernel
- * interface has no such socket, so there `wg show dump` runs as a child
- * and the loop waits for it (about 69 ms at 10,000 peers, once every
- * VPN_STATS_INTERVAL seconds). */
-static void sample_vpn(struct runtime *rt) {
-        struct runtime_service *wg = find_service(rt, "wireguard");
-        if (!wg || supervised_state(wg->supervised) != SERVICE_READY)
-                return;
-        /* One not answered within a whole interval is given up. */
-        vpn_sample_free(TAKE_PTR(rt->vpn_sample));
-        int r = vpn_sample_start(rt->event, WG_UAPI_DIR, rt->state.wg_interface, on_vpn_sampled, rt, &rt->vpn_sample);
-        if (r != -ENOENT && r != -ECONNREFUSED)
-                return;
-        char *argv[] = {WG_BINARY, "show", (char *)rt->state.wg_interface, "dump", NULL};
-        struct exec_result res;
-        if (exec_run_limit(argv, NULL, WG_DUMP_TIMEOUT_MS, WG_DUMP_OUTPUT_MAX, &res) < 0)
-                return;
-        struct wg_dump d = WG_DUMP_INIT;
-        if (res.exit_code == 0 && !res.timed_out && wg_dump_parse(res.output, strlen(res.output), &d) == 0 &&
-            vpn_stats_update(&rt->vpn_stats, &d, now_unix()) >= 0)
-                rt->vpn_sampled_usec = now_monotonic_usec();
-        wg_dump_release(&d);
-        /* The dump holds the private and preshared keys. */
-        sodium_memzero(res.output, strlen(res.output));
-        exec_result_release(&res);
-}
-
-/* A peer whose expiry passed since the last reconcile loses its entry
- * now, not at the next change. */
-static bool a_peer_expired(struct runtime *rt, int64_t now) {
-        for (unsigned i = 0; i < rt->vpn.n; i++)
-                if (rt->vpn.views[i].enabled && peer_expired(&rt->vpn.peers[i], now))
-                        return true;
-        return false;
-}
-
-static int on_vpn_tick(sd_event_source *s, uint64_t usec, void *userdata) {
-        struct runtime *rt = userdata;
-        sample_vpn(rt);
-        if (a_peer_expired(rt, now_unix()))
-                runtime_schedule_reconcile(rt);
-        sd_event_source_set_time(s, usec + VPN_STATS_INTERVAL * 1000000ULL);
-        sd_event_source_set_enabled(s, SD_EVENT_ON);
-        return 0;
-}
-
-const struct vpn_stats *runtime_vpn_stats(struct runtime *rt) {
-        return &rt->vpn_stats;
 }
 
 int runtime_new(sd_event *event, struct store *store, const char *cell_dir, struct runtime **ret) {
@@ -542,7 +393,7 @@ int runtime_new(sd_event *event, struct store *store, const char *cell_dir, stru
         uint64_t now_usec;
         if ((r = sd_event_now(event, CLOCK_MONOTONIC, &now_usec)) < 0 ||
             (r = sd_event_add_time(event, &rt->vpn_tick, CLOCK_MONOTONIC, now_usec + VPN_STATS_INTERVAL * 1000000ULL,
-                                   100 * 1000, on_vpn_tick, rt)) < 0)
+                                   100 * 1000, runtime_on_vpn_tick, rt)) < 0)
                 goto fail;
         sd_event_source_set_enabled(rt->vpn_tick, SD_EVENT_ON);
         *ret = rt;
@@ -626,8 +477,8 @@ static void schedule_trim(struct runtime *rt) {
 /* live: reload the daemons whose files changed, or apply the change to
  * them directly; without it only the files are written (the daemons have
  * the change already, see runtime_peer_changed). */
-static int reconcile_all(struct runtime *rt, bool live, json_t **ret_outcome) {
-        settle_vpn_sample(rt);
+int runtime_reconcile_all(struct runtime *rt, bool live, json_t **ret_outcome) {
+        runtime_settle_vpn_sample(rt);
         int r = snapshot(rt);
         if (r < 0)
                 return r;
@@ -682,99 +533,7 @@ static int reconcile_all(struct runtime *rt, bool live, json_t **ret_outcome) {
 }
 
 int runtime_reconcile(struct runtime *rt, json_t **ret_outcome) {
-        return reconcile_all(rt, true, ret_outcome);
-}
-
-static int on_files_later(sd_event_source *s, uint64_t usec, void *userdata) {
-        (void)s;
-        (void)usec;
-        struct runtime *rt = userdata;
-        uint64_t t0 = now_monotonic_usec();
-        int r = reconcile_all(rt, false, NULL);
-        if (r < 0) {
-                log_error_errno(r, "Writing the files behind live peer changes failed; reconciling");
-                runtime_schedule_reconcile(rt);
-        } else
-                log_info("Files caught up with the live peer changes in %llu ms",
-                         (unsigned long long)((now_monotonic_usec() - t0) / 1000));
-        return 0;
-}
-
-static void schedule_files(struct runtime *rt) {
-        uint64_t now;
-        if (sd_event_now(rt->event, CLOCK_MONOTONIC, &now) < 0) {
-                runtime_schedule_reconcile(rt);
-                return;
-        }
-        if (!rt->files_behind) {
-                rt->files_behind = true;
-                rt->behind_since = now;
-        }
-        uint64_t when = now + FILES_QUIET_USEC;
-        if (when > rt->behind_since + FILES_LAG_MAX_USEC)
-                when = rt->behind_since + FILES_LAG_MAX_USEC;
-        if (!rt->files_later &&
-            sd_event_add_time(rt->event, &rt->files_later, CLOCK_MONOTONIC, when, 100 * 1000, on_files_later, rt) < 0) {
-                runtime_schedule_reconcile(rt);
-                return;
-        }
-        sd_event_source_set_time(rt->files_later, when);
-        sd_event_source_set_enabled(rt->files_later, SD_EVENT_ONESHOT);
-}
-
-static bool service_ready(struct runtime *rt, const char *name) {
-        struct runtime_service *s = find_service(rt, name);
-        return s && supervised_state(s->supervised) == SERVICE_READY;
-}
-
-/* A record of the zone that has the peer's name would share its owner
- * with the live change: such a rare zone goes the whole way. */
-static bool name_has_records(struct runtime *rt, const struct peer *p) {
-        char owner[48];
-        snprintf(owner, sizeof owner, "%s.peers", p->name);
-        for (unsigned i = 0; i < rt->records.n; i++)
-                if (strcasecmp(rt->records.views[i].name, owner) == 0)
-                        return true;
-        return false;
-}
-
-int runtime_peer_changed(struct runtime *rt, const struct peer *before, const struct peer *after) {
-        settle_vpn_sample(rt);
-        const struct peer *p = after ? after : before;
-        struct runtime_service *wg = find_service(rt, "wireguard");
-        bool vpn_on = wg && (!wg->adapter->enabled || wg->adapter->enabled(&rt->state));
-        int r = -EAGAIN;
-        _cleanup_free_ char *why = NULL;
-        /* Live only onto daemons that are up: one starting reads its files,
-         * which a whole reconcile writes first. */
-        /* A new peer whose address makes Unbound's views grow (a block at
-         * a time) needs unbound.conf reloaded: the whole way too. */
-        bool views_grow = after && !before && render_unbound_views_grow(&rt->state, after->ip);
-        if (p && service_ready(rt, "unbound") && (!vpn_on || service_ready(rt, "wireguard")) &&
-            !name_has_records(rt, p) && !views_grow) {
-                struct peer_live l = {
-                        .st = &rt->state,
-                        .wg_tmp_dir = vpn_on ? wg->env.run_dir : NULL,
-                        .secrets_dir = rt->secrets_dir,
-                        .now = now_unix(),
-                };
-                r = peer_live_apply(&l, before, after, &why);
-        }
-        if (r < 0) {
-                if (r != -EAGAIN)
-                        log_warning("Peer %s: the live change failed (%s), reconciling the whole", p ? p->name : "?",
-                                    why ? why : strerror(-r));
-                runtime_schedule_reconcile(rt);
-                return r;
-        }
-        rt->live_generation = store_generation(rt->store);
-        schedule_files(rt);
-        return 0;
-}
-
-void runtime_committed(struct runtime *rt) {
-        if (store_generation(rt->store) != rt->live_generation)
-                runtime_schedule_reconcile(rt);
+        return runtime_reconcile_all(rt, true, ret_outcome);
 }
 
 static int on_reconcile_soon(sd_event_source *s, void *userdata) {
