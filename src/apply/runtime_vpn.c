@@ -16,6 +16,7 @@
 #include "common/exec.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "services/wg_apply.h"
 #include "services/wg_uapi.h"
 #include "store/peers.h"
 
@@ -24,7 +25,6 @@
 #define FILES_QUIET_USEC (2000ULL * 1000)
 #define FILES_LAG_MAX_USEC (10ULL * 1000 * 1000)
 
-#define WG_BINARY "/usr/bin/wg"
 #define WG_DUMP_TIMEOUT_MS 5000u
 #define WG_DUMP_OUTPUT_MAX ((size_t)32 << 20) /* about 200 bytes a peer: 100,000 peers and more */
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/timeutil.h"
 
 #define TABLE_NAME "pic"
 #define SET_ACCESS "peer_service"
@@ -114,21 +115,15 @@ static int set_message(char **ret, int r, const char *what) {
         return r;
 }
 
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Reads acknowledgements until every message of the batch has one (the
  * kernel answers each, an error included); the first error wins. */
 static int read_answers(int fd, const struct batch *b, uint32_t first_seq) {
         unsigned acked = 0, want = b->n_msgs - 2; /* begin and end are not acknowledged */
         int error = 0;
-        int64_t end = now_ms() + ANSWER_TIMEOUT_MS;
+        int64_t end = (int64_t)(now_monotonic_usec() / 1000) + ANSWER_TIMEOUT_MS;
         char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
         while (acked < want) {
-                int64_t left = end - now_ms();
+                int64_t left = end - (int64_t)(now_monotonic_usec() / 1000);
                 struct pollfd p = {.fd = fd, .events = POLLIN};
                 if (left <= 0 || poll(&p, 1, (int)left) == 0)
                         return -ETIMEDOUT;

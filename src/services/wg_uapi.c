@@ -9,13 +9,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "common/cidr.h"
 #include "common/cleanup.h"
+#include "common/timeutil.h"
 #include "common/validate.h"
 #include "common/wgkey.h"
 
@@ -47,12 +47,6 @@ static int key_hex(const char *b64, char hex[KEY_HEX]) {
         return 0;
 }
 
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One "set=1" exchange; the answer is "errno=N" and an empty line. */
 static int uapi_set(const char *uapi_dir, const char *iface, const char *request, size_t len, char **ret_message) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -73,9 +67,9 @@ static int uapi_set(const char *uapi_dir, const char *iface, const char *request
         }
         char answer[ANSWER_MAX];
         size_t got = 0;
-        int64_t end = now_ms() + WG_UAPI_TIMEOUT_MS;
+        int64_t end = (int64_t)(now_monotonic_usec() / 1000) + WG_UAPI_TIMEOUT_MS;
         while (got < sizeof answer - 1 && !(got >= 2 && answer[got - 1] == '\n' && answer[got - 2] == '\n')) {
-                int64_t left = end - now_ms();
+                int64_t left = end - (int64_t)(now_monotonic_usec() / 1000);
                 struct pollfd p = {.fd = fd, .events = POLLIN};
                 if (left <= 0 || poll(&p, 1, (int)left) == 0)
                         return set_message(ret_message, -ETIMEDOUT, "wireguard-go did not answer in %d ms",

@@ -29,6 +29,7 @@
 #include "services/nft_apply.h"
 #include "services/service_addresses.h"
 #include "services/wg_apply.h"
+#include "services/wg_uapi.h"
 #include "services/wg_mode.h"
 
 #define WG_CONF "wg.conf"
@@ -36,9 +37,6 @@
 #define NFT_FILE "nftables.nft"
 #define WIREGUARD_GO_BINARY "/usr/bin/wireguard-go"
 #define IP_BINARY "/usr/sbin/ip"
-/* wireguard-go's UAPI sockets: one directory for every network
- * namespace, so an interface name is unique on the machine. */
-#define UAPI_DIR "/var/run/wireguard"
 #define IP_TIMEOUT_MS 10000u
 /* Past this many peers changed at once, one syncconf beats N `wg set`s
  * (47 ms for one peer at 10,000 peers, against 2 ms per `wg set`). */
@@ -404,8 +402,10 @@ static int wireguard_probe(const struct service_env *env) {
                 return -ENODEV;
         if (env->oneshot)
                 return 0;
-        char sock[sizeof UAPI_DIR + IFNAMSIZ + 8];
-        snprintf(sock, sizeof sock, UAPI_DIR "/%s.sock", iface);
+        /* One socket directory for every network namespace: an interface
+         * name is unique on the machine. */
+        char sock[sizeof WG_UAPI_DIR + IFNAMSIZ + 8];
+        snprintf(sock, sizeof sock, WG_UAPI_DIR "/%s.sock", iface);
         return probe_unix_socket(sock);
 }
 
