@@ -12,6 +12,7 @@
  * The refusals are in test_render_network_rejects.c. */
 #include "testutil.h"
 #include "golden.h"
+#include "daemon.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -427,44 +428,11 @@ struct live {
         struct loaded_state ls;
 };
 
-/* A UDP port free on 127.0.0.1 just now. */
-static uint16_t free_udp_port(void) {
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        socklen_t len = sizeof a;
-        int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        assert_true(u >= 0);
-        assert_int_equal(bind(u, (struct sockaddr *)&a, sizeof a), 0);
-        assert_int_equal(getsockname(u, (struct sockaddr *)&a, &len), 0);
-        close(u);
-        return ntohs(a.sin_port);
-}
-
-static void print_log(const char *dir) {
-        _cleanup_free_ char *path = test_path(dir, "chronyd.log");
-        size_t len = 0;
-        _cleanup_free_ char *text = read_file_or_null(path, &len);
-        if (text) {
-                fprintf(stderr, "# chronyd's output:\n");
-                print_lines(' ', text, len, 0, 100);
-        }
-}
-
 static int live_teardown(void **state) {
         struct live *l = *state;
         if (!l)
                 return 0;
-        if (l->pid > 0) {
-                kill(l->pid, SIGTERM);
-                int status;
-                for (int i = 0; i < 500 && waitpid(l->pid, &status, WNOHANG) == 0; i++) {
-                        struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
-                        nanosleep(&pause, NULL);
-                        if (i == 499) {
-                                kill(l->pid, SIGKILL);
-                                waitpid(l->pid, &status, 0);
-                        }
-                }
-        }
+        test_daemon_stop(l->pid);
         loaded_state_release(&l->ls);
         free(l->socket);
         test_rmdir(l->dir);
@@ -482,6 +450,14 @@ static char *chronyc(const struct live *l, const char *command, const char *arg)
         return output;
 }
 
+/* chronyc's tracking, answered: chronyd is ready. */
+static bool chronyc_answers(void *userdata) {
+        struct live *l = userdata;
+        char *const tracking[] = {CHRONYC_BIN, "-h", l->socket, "-n", "tracking", NULL};
+        _cleanup_free_ char *output = NULL;
+        return run(tracking, &output) == 0 && output && strstr(output, "Stratum");
+}
+
 /* The dev-allow case without its servers (no network here), on a free
  * port, as its own user (-U: root is not required), the clock untouched
  * (-x); ready once chronyc answers on the socket. chronyd wants the
@@ -497,7 +473,7 @@ static int live_setup(void **state) {
         struct tmp_paths keep;
         struct cell_state st = in_dir(l->ls.st, l->dir, &keep);
         st.n_ntp_servers = 0;
-        st.port_ntp = free_udp_port();
+        st.port_ntp = test_free_port();
         write_rendering(&chrony, "dev-allow", &st, l->dir);
         l->socket = strdup(st.chrony_socket);
         tmp_paths_release(&keep);
@@ -506,40 +482,9 @@ static int live_setup(void **state) {
         assert_non_null(pw);
         _cleanup_free_ char *conf = test_path(l->dir, "chrony.conf");
         _cleanup_free_ char *log = test_path(l->dir, "chronyd.log");
-        int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        assert_true(out >= 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                char *const argv[] = {CHRONYD_BIN, "-d", "-x", "-U", "-u", pw->pw_name, "-f", conf, NULL};
-                char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-                        _exit(126);
-                execve(argv[0], argv, envp);
-                _exit(127);
-        }
-        close(out);
-        l->pid = pid;
-
-        char *const tracking[] = {CHRONYC_BIN, "-h", l->socket, "-n", "tracking", NULL};
-        for (unsigned waited = 0;; waited += 50) {
-                int status;
-                if (waitpid(pid, &status, WNOHANG) == pid) {
-                        l->pid = 0;
-                        print_log(l->dir);
-                        fail_msg("chronyd exited at start (status 0x%x)", status);
-                }
-                _cleanup_free_ char *output = NULL;
-                if (run(tracking, &output) == 0 && output && strstr(output, "Stratum"))
-                        break;
-                if (waited >= START_TIMEOUT_MS) {
-                        print_log(l->dir);
-                        fail_msg("chronyc tracking never answered: %s", output ? output : "");
-                }
-                struct timespec pause = {.tv_nsec = 50 * 1000 * 1000};
-                nanosleep(&pause, NULL);
-        }
+        char *const argv[] = {CHRONYD_BIN, "-d", "-x", "-U", "-u", pw->pw_name, "-f", conf, NULL};
+        l->pid = test_daemon_start(argv, log);
+        test_daemon_wait_ready(&l->pid, log, "chronyd", START_TIMEOUT_MS, chronyc_answers, l);
         return 0;
 }
 

@@ -6,6 +6,7 @@
  * on 127.0.0.1 and asked with dig, byte for byte. */
 #include "testutil.h"
 #include "golden.h"
+#include "daemon.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -707,57 +708,24 @@ struct live {
         char *conf;
 };
 
-/* A port free for both UDP and TCP on 127.0.0.1 just now. */
-static uint16_t free_port(void) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-                struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-                socklen_t len = sizeof a;
-                int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-                assert_true(u >= 0);
-                assert_int_equal(bind(u, (struct sockaddr *)&a, sizeof a), 0);
-                assert_int_equal(getsockname(u, (struct sockaddr *)&a, &len), 0);
-                int t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                assert_true(t >= 0);
-                int ok = bind(t, (struct sockaddr *)&a, sizeof a) == 0;
-                close(t);
-                close(u);
-                if (ok)
-                        return ntohs(a.sin_port);
-        }
-        fail_msg("no free port on 127.0.0.1");
-        return 0;
-}
 
-static void print_log(const char *dir) {
-        _cleanup_free_ char *path = test_path(dir, "unbound.log");
-        size_t len = 0;
-        _cleanup_free_ char *text = read_file_or_null(path, &len);
-        if (text) {
-                fprintf(stderr, "# unbound's output:\n");
-                print_lines(' ', text, len, 0, 100);
-        }
-}
 
 static int live_teardown(void **state) {
         struct live *l = *state;
         if (!l)
                 return 0;
-        if (l->pid > 0) {
-                kill(l->pid, SIGTERM);
-                int status;
-                for (int i = 0; i < 500 && waitpid(l->pid, &status, WNOHANG) == 0; i++) {
-                        struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
-                        nanosleep(&pause, NULL);
-                        if (i == 499) {
-                                kill(l->pid, SIGKILL);
-                                waitpid(l->pid, &status, 0);
-                        }
-                }
-        }
+        test_daemon_stop(l->pid);
         free(l->conf);
         test_rmdir(l->dir);
         free(l);
         return 0;
+}
+
+static bool unbound_answers(void *userdata) {
+        struct live *l = userdata;
+        char *const argv[] = {CONTROL_BIN, "-c", l->conf, "status", NULL};
+        _cleanup_free_ char *output = NULL;
+        return run_in(l->dir, argv, &output) == 0;
 }
 
 /* Unbound from the records case on a free loopback port, no forwarders,
@@ -767,7 +735,7 @@ static int live_setup(void **state) {
         assert_non_null(l);
         *state = l;
         l->dir = test_tmpdir();
-        l->port = free_port();
+        l->port = test_free_port();
 
         _cleanup_free_ char *case_dir = test_path(GOLDEN_DIR "/unbound", "records");
         struct loaded_state ls;
@@ -780,40 +748,9 @@ static int live_setup(void **state) {
         loaded_state_release(&ls);
 
         _cleanup_free_ char *log = test_path(l->dir, "unbound.log");
-        int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        assert_true(out >= 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                char *const argv[] = {UNBOUND_BIN, "-d", "-c", l->conf, NULL};
-                char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-                        _exit(126);
-                execve(argv[0], argv, envp);
-                _exit(127);
-        }
-        close(out);
-        l->pid = pid;
-
-        char *const status_argv[] = {CONTROL_BIN, "-c", l->conf, "status", NULL};
-        for (unsigned waited = 0;; waited += 50) {
-                int st_code;
-                if (waitpid(pid, &st_code, WNOHANG) == pid) {
-                        l->pid = 0;
-                        print_log(l->dir);
-                        fail_msg("unbound exited at start (status 0x%x)", st_code);
-                }
-                _cleanup_free_ char *output = NULL;
-                if (run_in(l->dir, status_argv, &output) == 0)
-                        break;
-                if (waited >= START_TIMEOUT_MS) {
-                        print_log(l->dir);
-                        fail_msg("unbound-control status never answered: %s", output ? output : "");
-                }
-                struct timespec pause = {.tv_nsec = 50 * 1000 * 1000};
-                nanosleep(&pause, NULL);
-        }
+        char *const argv[] = {UNBOUND_BIN, "-d", "-c", l->conf, NULL};
+        l->pid = test_daemon_start(argv, log);
+        test_daemon_wait_ready(&l->pid, log, "unbound", START_TIMEOUT_MS, unbound_answers, l);
         return 0;
 }
 

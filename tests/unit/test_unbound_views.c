@@ -6,6 +6,7 @@
  * and asked with dig from each source address. */
 #include "testutil.h"
 #include "golden.h"
+#include "daemon.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -402,25 +403,6 @@ struct live {
         struct cell_state st;
 };
 
-static uint16_t free_port(void) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-                struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-                socklen_t len = sizeof a;
-                int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-                assert_true(u >= 0);
-                assert_int_equal(bind(u, (struct sockaddr *)&a, sizeof a), 0);
-                assert_int_equal(getsockname(u, (struct sockaddr *)&a, &len), 0);
-                int t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                assert_true(t >= 0);
-                int ok = bind(t, (struct sockaddr *)&a, sizeof a) == 0;
-                close(t);
-                close(u);
-                if (ok)
-                        return ntohs(a.sin_port);
-        }
-        fail_msg("no free port on 127.0.0.1");
-        return 0;
-}
 
 static int run_in(const char *dir, char *const argv[], char **ret_output) {
         _cleanup_free_ char *home = NULL;
@@ -455,38 +437,25 @@ static void write_conf(struct live *l) {
         buf_release(&data);
 }
 
-static void print_log(const char *dir) {
-        _cleanup_free_ char *path = test_path(dir, "unbound.log");
-        size_t len = 0;
-        _cleanup_free_ char *text = read_file_or_null(path, &len);
-        if (text) {
-                fprintf(stderr, "# unbound's output:\n");
-                print_lines(' ', text, len, 0, 100);
-        }
-}
 
 static int live_teardown(void **state) {
         struct live *l = *state;
         if (!l)
                 return 0;
-        if (l->pid > 0) {
-                kill(l->pid, SIGTERM);
-                int status;
-                for (int i = 0; i < 500 && waitpid(l->pid, &status, WNOHANG) == 0; i++) {
-                        struct timespec pause = {.tv_nsec = 10 * 1000 * 1000};
-                        nanosleep(&pause, NULL);
-                        if (i == 499) {
-                                kill(l->pid, SIGKILL);
-                                waitpid(l->pid, &status, 0);
-                        }
-                }
-        }
+        test_daemon_stop(l->pid);
         free(l->conf);
         free(l->run_dir);
         free((char *)l->st.unbound_control_socket);
         test_rmdir(l->dir);
         free(l);
         return 0;
+}
+
+static bool unbound_answers(void *userdata) {
+        struct live *l = userdata;
+        char *const argv[] = {CONTROL_BIN, "-c", l->conf, "status", NULL};
+        _cleanup_free_ char *output = NULL;
+        return run_in(l->dir, argv, &output) == 0;
 }
 
 /* The VPN is 127.0.0.8/29 with the cell at 127.0.0.9: a query from
@@ -499,7 +468,7 @@ static int live_setup(void **state) {
         l->dir = test_tmpdir();
         l->run_dir = test_path(l->dir, "run");
         assert_int_equal(mkdir(l->run_dir, 0700), 0);
-        l->port = free_port();
+        l->port = test_free_port();
         l->peers[0] = (struct wg_peer_view){.name = "alice", .ip = "127.0.0.10", .services = only_dns,
                                             .n_services = 1, .enabled = true};
         l->peers[1] = (struct wg_peer_view){.name = "bob", .ip = "127.0.0.11", .services = every_service,
@@ -517,39 +486,9 @@ static int live_setup(void **state) {
         l->conf = test_path(l->dir, "unbound.conf");
 
         _cleanup_free_ char *log = test_path(l->dir, "unbound.log");
-        int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        assert_true(out >= 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                char *const argv[] = {UNBOUND_BIN, "-d", "-c", l->conf, NULL};
-                char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-                        _exit(126);
-                execve(argv[0], argv, envp);
-                _exit(127);
-        }
-        close(out);
-        l->pid = pid;
-        char *const status_argv[] = {CONTROL_BIN, "-c", l->conf, "status", NULL};
-        for (unsigned waited = 0;; waited += 50) {
-                int code;
-                if (waitpid(pid, &code, WNOHANG) == pid) {
-                        l->pid = 0;
-                        print_log(l->dir);
-                        fail_msg("unbound exited at start (status 0x%x)", code);
-                }
-                _cleanup_free_ char *output = NULL;
-                if (run_in(l->dir, status_argv, &output) == 0)
-                        break;
-                if (waited >= START_TIMEOUT_MS) {
-                        print_log(l->dir);
-                        fail_msg("unbound-control status never answered: %s", output ? output : "");
-                }
-                struct timespec pause = {.tv_nsec = 50 * 1000 * 1000};
-                nanosleep(&pause, NULL);
-        }
+        char *const argv[] = {UNBOUND_BIN, "-d", "-c", l->conf, NULL};
+        l->pid = test_daemon_start(argv, log);
+        test_daemon_wait_ready(&l->pid, log, "unbound", START_TIMEOUT_MS, unbound_answers, l);
         return 0;
 }
 
