@@ -28,12 +28,18 @@ def ns_run(ns, argv, **kw):
 
 
 class VpnLab:
-    def __init__(self, tmp):
+    """A cell's namespace and a client's, joined by a veth pair. Other
+    modules make their own with other names and addresses (names stay
+    unique on the machine: wireguard-go has one UAPI directory for every
+    namespace)."""
+
+    def __init__(self, tmp, names=None, lans=(CELL_LAN, CLIENT_LAN)):
         n = os.getpid() % 100000
         self.tmp = tmp
-        self.cell_ns, self.client_ns = f"picv{n}", f"picq{n}"
-        self.cell_if, self.client_if = f"vw{n}", f"vv{n}"
-        self.wg_cell, self.wg_client = f"wgc{n}", f"wq{n}"  # one UAPI directory for every namespace
+        self.cell_lan, self.client_lan = lans
+        # cell namespace, client namespace, their veth ends, their WireGuard interfaces
+        names = names or (f"picv{n}", f"picq{n}", f"vw{n}", f"vv{n}", f"wgc{n}", f"wq{n}")
+        self.cell_ns, self.client_ns, self.cell_if, self.client_if, self.wg_cell, self.wg_client = names
 
     def __enter__(self):
         try:
@@ -42,7 +48,8 @@ class VpnLab:
                 run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
             run(["ip", "link", "add", self.cell_if, "netns", self.cell_ns, "type", "veth",
                  "peer", "name", self.client_if, "netns", self.client_ns], check=True)
-            for ns, dev, addr in ((self.cell_ns, self.cell_if, CELL_LAN), (self.client_ns, self.client_if, CLIENT_LAN)):
+            for ns, dev, addr in ((self.cell_ns, self.cell_if, self.cell_lan),
+                                  (self.client_ns, self.client_if, self.client_lan)):
                 run(["ip", "-n", ns, "addr", "add", f"{addr}/24", "dev", dev], check=True)
                 run(["ip", "-n", ns, "link", "set", dev, "up"], check=True)
             return self
@@ -50,10 +57,15 @@ class VpnLab:
             self.__exit__()
             raise
 
+    def client_conf(self):
+        return self.tmp / f"{self.wg_client}.conf"
+
+    def client_down(self):
+        if self.client_conf().exists():
+            ns_run(self.client_ns, ["wg-quick", "down", str(self.client_conf())], env=USERSPACE)
+
     def __exit__(self, *exc):
-        conf = self.tmp / f"{self.wg_client}.conf"
-        if conf.exists():
-            ns_run(self.client_ns, ["wg-quick", "down", str(conf)], env=USERSPACE)
+        self.client_down()
         for ns in (self.cell_ns, self.client_ns):
             for pid in run(["ip", "netns", "pids", ns]).stdout.split():
                 try:

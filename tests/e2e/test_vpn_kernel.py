@@ -22,63 +22,19 @@ import time
 import pytest
 
 from conftest import Cell, free_port, run, wait_for
+from test_vpn import USERSPACE, VpnLab, ns_run
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
 
 CELL_LAN, CLIENT_LAN = "10.79.0.1", "10.79.0.2"
-USERSPACE = {"WG_QUICK_USERSPACE_IMPLEMENTATION": "wireguard-go",
-             "WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD": "1"}
 IP_WORDS = "Error: Unknown device type."
 
 
-def ns_run(ns, argv, **kw):
-    return run(["ip", "netns", "exec", ns] + argv, **kw)
-
-
-class Lab:
+class Lab(VpnLab):
     def __init__(self, tmp):
         n = os.getpid() % 100000
-        self.tmp = tmp
-        self.cell_ns, self.client_ns = f"pk-{n}-cell", f"pk-{n}-client"
-        self.cell_if, self.client_if = f"pkv{n}a", f"pkv{n}b"
-        # wireguard-go's socket directory is shared by every namespace.
-        self.wg_cell, self.wg_client = f"pkwg{n}", f"pkwq{n}"
-
-    def __enter__(self):
-        try:
-            for ns in (self.cell_ns, self.client_ns):
-                run(["ip", "netns", "add", ns], check=True)
-                run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
-            run(["ip", "link", "add", self.cell_if, "netns", self.cell_ns, "type", "veth",
-                 "peer", "name", self.client_if, "netns", self.client_ns], check=True)
-            for ns, dev, addr in ((self.cell_ns, self.cell_if, CELL_LAN), (self.client_ns, self.client_if, CLIENT_LAN)):
-                run(["ip", "-n", ns, "addr", "add", f"{addr}/24", "dev", dev], check=True)
-                run(["ip", "-n", ns, "link", "set", dev, "up"], check=True)
-            return self
-        except BaseException:
-            self.__exit__()
-            raise
-
-    def __exit__(self, *exc):
-        self.client_down()
-        for ns in (self.cell_ns, self.client_ns):
-            for pid in run(["ip", "netns", "pids", ns]).stdout.split():
-                try:
-                    os.kill(int(pid), 9)
-                except (ProcessLookupError, ValueError):
-                    pass
-            run(["ip", "netns", "del", ns])
-
-    def client_conf(self):
-        return self.tmp / f"{self.wg_client}.conf"
-
-    def client_down(self):
-        if self.client_conf().exists():
-            ns_run(self.client_ns, ["wg-quick", "down", str(self.client_conf())], env=USERSPACE)
-
-    def ping(self, addr, count=2):
-        return ns_run(self.client_ns, ["ping", "-c", str(count), "-W", "1", "-i", "0.2", addr],
-                      timeout=30).returncode == 0
+        super().__init__(tmp, (f"pk-{n}-cell", f"pk-{n}-client", f"pkv{n}a", f"pkv{n}b", f"pkwg{n}", f"pkwq{n}"),
+                         (CELL_LAN, CLIENT_LAN))
 
     def kernel_has_wireguard(self):
         """What wireguard_kernel_supported() asks, in the cell's namespace."""
